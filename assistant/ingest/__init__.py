@@ -1,0 +1,1 @@
+"""Corpus ingestion: loaders (one per format) and heading-aware chunking."""

@@ -1,0 +1,114 @@
+"""What a loaded corpus document is, and the metadata every document must carry.
+
+The metadata schema is the contract with the Région's staff who write the
+corpus: it is validated here so that a malformed file is reported with its
+path and field instead of silently producing uncited answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Audience = Literal["entreprise", "citoyen", "tous"]
+Confidence = Literal["confirmed", "seed-only", "uncertain"]
+Language = Literal["fr", "en"]
+
+
+class SourceRef(BaseModel):
+    """Where a document's facts come from (shown on every citation)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = Field(min_length=1)
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        # YAML turns 2024-07-11 into a date object; we keep dates as written.
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+
+class DocumentMeta(BaseModel):
+    """Front matter (or sidecar / FAQ entry) metadata of one document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str = Field(min_length=1)
+    audience: Audience
+    topic: str = Field(min_length=1)
+    envelope: str | None = None
+    language: Language
+    confidence: Confidence
+    last_reviewed: dt.date
+    sources: list[SourceRef] = Field(min_length=1)
+
+    @property
+    def primary_source(self) -> SourceRef:
+        return self.sources[0]
+
+
+@dataclass
+class Section:
+    """A run of text under one heading path (or one PDF page)."""
+
+    text: str
+    headings: list[str] = field(default_factory=list)
+    page: int | None = None
+
+    @property
+    def path(self) -> str:
+        return " > ".join(self.headings)
+
+
+@dataclass
+class SourceDocument:
+    """A validated document ready for chunking."""
+
+    meta: DocumentMeta
+    sections: list[Section]
+    path: Path
+    kind: Literal["document", "faq"] = "document"
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class CorpusProblem:
+    """A file (or entry) that could not be loaded, with the reason."""
+
+    path: Path
+    reason: str
+    field: str | None = None
+    entry: str | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.entry:
+            where += f" [{self.entry}]"
+        if self.field:
+            where += f" ({self.field})"
+        return f"{where}: {self.reason}"
+
+
+def validation_problems(
+    path: Path, exc: ValidationError, entry: str | None = None
+) -> list[CorpusProblem]:
+    """One problem per invalid field, each naming the field."""
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or None
+        problems.append(CorpusProblem(path=path, reason=err["msg"], field=loc, entry=entry))
+    return problems

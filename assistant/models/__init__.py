@@ -1,0 +1,1 @@
+"""Model manifests, offline fetching and loading."""

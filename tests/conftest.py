@@ -1,0 +1,117 @@
+"""Shared fixtures.
+
+Test tiers (see README): ``tests/unit`` needs nothing; ``tests/integration``
+uses the real embedding model (``model`` marker) and real Chroma;
+``tests/e2e`` starts real servers and browsers (``slow`` marker, run in CI).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+
+REPO_CORPUS = PROJECT_ROOT / "corpus"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+FRONT = """\
+---
+id: {id}
+title: "{title}"
+audience: tous
+topic: enveloppe
+envelope: {envelope}
+language: fr
+confidence: confirmed
+last_reviewed: 2026-11-27
+sources:
+  - title: "Source de test {id}"
+    publisher: "test"
+    date: "2024-07"
+    url: null
+---
+"""
+
+
+def md_doc(doc_id: str, title: str, body: str, envelope: str = "null") -> str:
+    return FRONT.format(id=doc_id, title=title, envelope=envelope) + textwrap.dedent(body)
+
+
+@pytest.fixture
+def mini_corpus(tmp_path: Path) -> Path:
+    """A small but realistic corpus: three Markdown documents and a FAQ."""
+    root = tmp_path / "corpus"
+    write(
+        root / "plan" / "formation.md",
+        md_doc(
+            "doc-formation",
+            "Enveloppe formation",
+            """
+            # Enveloppe formation
+            ## Montant
+            Le plan consacre 9 M€ à la formation aux métiers de l'IA, dont plus de 1 M€ pour le post-bac.
+
+            ## Public
+            Les étudiants, les demandeurs d'emploi et les salariés sont visés.
+            """,
+            envelope="formation",
+        ),
+    )
+    write(
+        root / "plan" / "recherche.md",
+        md_doc(
+            "doc-recherche",
+            "Enveloppe recherche",
+            """
+            # Enveloppe recherche
+            ## Montant
+            La recherche en IA reçoit 14 M€, notamment pour ANITI à Toulouse.
+            """,
+            envelope="recherche",
+        ),
+    )
+    write(
+        root / "plan" / "total.md",
+        md_doc(
+            "doc-total",
+            "Le plan en bref",
+            """
+            # Le plan en bref
+            Le Plan IA Occitanie 2024-2028 est doté de 60 M€ et a été adopté le 11 juillet 2024.
+            """,
+        ),
+    )
+    write(
+        root / "faq" / "faq.yaml",
+        """
+        defaults:
+          audience: entreprise
+          language: fr
+          topic: contacts
+          confidence: confirmed
+          last_reviewed: 2026-11-27
+          sources:
+            - {title: "FAQ de test", publisher: "test", date: "2024", url: null}
+        entries:
+          - id: faq-contact
+            question: "Qui contacter pour mon projet ?"
+            answer: "Les entreprises s'adressent à AD'OCC, l'agence de développement économique."
+        """,
+    )
+    write(root / "data" / "envelopes.yaml", "envelopes: []\n")
+    return root
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path, mini_corpus: Path) -> Settings:
+    """Settings pointing at a temporary corpus and index (models dir stays shared)."""
+    return Settings(corpus_dir=mini_corpus, index_dir=tmp_path / "index")

@@ -1,0 +1,1 @@
+"""Web front end (Gradio + FastAPI); the only package that imports Gradio."""

@@ -127,7 +127,7 @@ def index(
             progress=lambda done, total: report("indexation", done, total),
         )
     for problem in result.problems:
-        console.print(f"[yellow]ignoré :[/] {problem}", highlight=False)
+        typer.echo(f"ignoré : {problem}", err=True)
     if result.up_to_date:
         console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
         return
@@ -170,9 +170,9 @@ def corpus_check() -> None:
 
     settings = get_settings()
     problems, summary = check_corpus(Path(settings.corpus_dir))
-    for problem in problems:
-        console.print(f"[red]✗[/] {problem}", highlight=False)
-    console.print(summary, highlight=False)
+    for problem in problems:  # plain echo: file paths must never be wrapped
+        typer.echo(f"✗ {problem}", err=True)
+    typer.echo(summary, err=bool(problems))
     if problems:
         raise typer.Exit(1)
 

@@ -46,6 +46,17 @@ def md_doc(doc_id: str, title: str, body: str, envelope: str = "null") -> str:
     return FRONT.format(id=doc_id, title=title, envelope=envelope) + textwrap.dedent(body)
 
 
+@pytest.fixture(scope="session")
+def embedder():
+    """The real embedding model, loaded once per test session.
+
+    No skip when it is missing: that is a setup failure (`make test` fetches it).
+    """
+    from assistant.models.embedder import load_embedder
+
+    return load_embedder(Settings())
+
+
 @pytest.fixture
 def mini_corpus(tmp_path: Path) -> Path:
     """A small but realistic corpus: three Markdown documents and a FAQ."""

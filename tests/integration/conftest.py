@@ -1,17 +1,8 @@
-"""Integration fixtures: the real embedding model, loaded once per session."""
+"""Integration helpers around the real embedding model."""
 
 from __future__ import annotations
 
-import pytest
-
-from assistant.models.embedder import Embedder, load_embedder
-from assistant.settings import Settings
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    # No skip: a missing model is a setup failure (`make test` fetches it first).
-    return load_embedder(Settings())
+from assistant.models.embedder import Embedder
 
 
 class CountingEmbedder:

@@ -48,7 +48,10 @@ def test_reindex_reembeds_only_changed_chunks(tmp_settings: Settings, embedder) 
     doc = corpus / "plan" / "formation.md"
     doc.write_text(doc.read_text().replace("sont visés", "sont visés en priorité"))
     (corpus / "plan" / "recherche.md").unlink()
-    write(corpus / "plan" / "new.md", md_doc("doc-new", "Nouveau", "# Nouveau\nServices publics : 5 M€.\n"))
+    write(
+        corpus / "plan" / "new.md",
+        md_doc("doc-new", "Nouveau", "# Nouveau\nServices publics : 5 M€.\n"),
+    )
     counting = CountingEmbedder(embedder)
     report = build_index(tmp_settings, embedder=counting)
     assert counting.encoded == report.embedded == 2  # the edited chunk and the new one

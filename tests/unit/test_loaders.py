@@ -208,7 +208,10 @@ def test_faq_entry_without_audience_is_reported_and_others_kept(tmp_path: Path) 
     )
     docs, problems = load_file(path)
     assert [d.id for d in docs] == ["ok"]
-    assert {(p.entry, p.field) for p in problems} == {("no-aud", "audience"), ("no-answer", "answer")}
+    assert {(p.entry, p.field) for p in problems} == {
+        ("no-aud", "audience"),
+        ("no-answer", "answer"),
+    }
 
 
 def test_corpus_skips_data_readme_and_sidecars_and_reports_duplicates(mini_corpus: Path) -> None:

@@ -126,3 +126,28 @@ def mini_corpus(tmp_path: Path) -> Path:
 def tmp_settings(tmp_path: Path, mini_corpus: Path) -> Settings:
     """Settings pointing at a temporary corpus and index (models dir stays shared)."""
     return Settings(corpus_dir=mini_corpus, index_dir=tmp_path / "index")
+
+
+#: Index of the repository corpus shared by test sessions (git-ignored; incremental,
+#: so it is rebuilt only when the corpus or the model changes).
+REPO_TEST_INDEX = PROJECT_ROOT / "var" / "test-index"
+
+
+@pytest.fixture(scope="session")
+def repo_settings(embedder) -> Settings:
+    """Settings for the real corpus, with its index built (or brought up to date) once."""
+    from assistant.indexer import build_index
+
+    settings = Settings(corpus_dir=REPO_CORPUS, index_dir=REPO_TEST_INDEX, chroma_url=None)
+    build_index(settings, embedder=embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def bot(repo_settings: Settings, embedder):
+    """The assistant on the real corpus and model, loaded once per session."""
+    from assistant import store
+    from assistant.core import Assistant
+
+    live = store.open_live_index(repo_settings, store.ProjectEmbeddingFunction(embedder))
+    return Assistant(repo_settings, embedder, live)

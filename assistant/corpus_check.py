@@ -1,0 +1,265 @@
+"""``assistant corpus check``: everything the Région's staff can break, checked.
+
+* every document and FAQ entry parses and carries the required metadata
+  (audience, language, sources, confidence, last reviewed date...), ids unique;
+* ``data/envelopes.yaml`` is well formed, its amounts add up (five envelopes =
+  the plan total; sub-envelopes = their parent) and each amount is written in
+  the plan document the record points to;
+* ``data/contacts.yaml`` names only contacts, never invented phone numbers or
+  e-mail addresses;
+* ``data/eligibility.yaml`` validates against the eligibility schema and cites
+  documents that exist.
+
+Each problem names its file (and entry and field where there is one).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.answer.figures import extract_figures
+from assistant.ingest.documents import SourceRef
+from assistant.ingest.loaders import load_corpus
+
+_PHONE_RE = re.compile(r"(?:\+33\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+class _PlanRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    total_eur: int = Field(gt=0)
+    period: str
+    document: str
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class _EnvelopeRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    amount_eur: int | None = Field(default=None, gt=0)
+    amount_min_eur: int | None = Field(default=None, gt=0)
+    parent: str | None = None
+    beneficiaries: list[str] = Field(default_factory=list)
+    sectors: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    period: str
+    document: str
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class _ContactRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    role: str
+    audience: list[str] = Field(min_length=1)
+    url: str | None = None
+    source: SourceRef
+
+
+def _fmt_eur(amount: int) -> str:
+    return f"{amount / 1_000_000:g} M€"
+
+
+def _read(path: Path, problems: list[str]) -> Any:
+    if not path.is_file():
+        problems.append(f"{path}: missing")
+        return None
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: invalid YAML: {exc}".replace("\n", " "))
+        return None
+
+
+def _records(path: Path, data: Any, key: str, model: type[BaseModel], problems: list[str]) -> list:
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        problems.append(f"{path} ({key}): a list is required")
+        return []
+    records, seen = [], set()
+    for position, raw in enumerate(items, 1):
+        label = raw.get("id") if isinstance(raw, dict) else None
+        label = label or f"#{position}"
+        try:
+            record = model.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{path} [{label}] ({field}): {err['msg']}")
+            continue
+        if record.id in seen:
+            problems.append(f"{path} [{record.id}] (id): duplicate id")
+            continue
+        seen.add(record.id)
+        records.append(record)
+    return records
+
+
+def _amount_written(amount: int, text: str) -> bool:
+    return any(f.kind == "amount" and f.value == amount for f in extract_figures(text))
+
+
+def check_envelopes(
+    corpus_dir: Path, texts: dict[str, str], problems: list[str]
+) -> tuple[list[str], set[str]]:
+    """Validate envelopes.yaml; return the lines of the amounts summary and the envelope ids."""
+    path = corpus_dir / "data" / "envelopes.yaml"
+    data = _read(path, problems)
+    if data is None:
+        return [], set()
+    plan = None
+    try:
+        plan = _PlanRecord.model_validate(data.get("plan") if isinstance(data, dict) else None)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(f"{path} [plan] ({'.'.join(map(str, err['loc']))}): {err['msg']}")
+    envelopes = _records(path, data, "envelopes", _EnvelopeRecord, problems)
+    by_id = {e.id: e for e in envelopes}
+    summary: list[str] = []
+
+    for env in envelopes:
+        if env.amount_eur is None and env.amount_min_eur is None:
+            problems.append(f"{path} [{env.id}] (amount_eur): an amount or a minimum is required")
+        if env.parent and env.parent not in by_id:
+            problems.append(f"{path} [{env.id}] (parent): unknown envelope {env.parent!r}")
+        if env.document not in texts:
+            problems.append(f"{path} [{env.id}] (document): no corpus document {env.document!r}")
+            continue
+        amount = env.amount_eur or env.amount_min_eur
+        if amount and not _amount_written(amount, texts[env.document]):
+            problems.append(
+                f"{path} [{env.id}] (amount_eur): {_fmt_eur(amount)} is not written in "
+                f"{env.document}"
+            )
+
+    top = [e for e in envelopes if not e.parent]
+    if plan is not None and top and all(e.amount_eur for e in top):
+        total = sum(e.amount_eur or 0 for e in top)
+        line = " + ".join(_fmt_eur(e.amount_eur or 0) for e in top) + f" = {_fmt_eur(total)}"
+        if total != plan.total_eur:
+            problems.append(
+                f"{path} (envelopes.amount_eur): {line}, but the plan total is "
+                f"{_fmt_eur(plan.total_eur)}"
+            )
+        else:
+            summary.append(f"{line} ✓")
+        if plan.document in texts and not _amount_written(plan.total_eur, texts[plan.document]):
+            problems.append(
+                f"{path} [plan] (total_eur): {_fmt_eur(plan.total_eur)} is not written in "
+                f"{plan.document}"
+            )
+
+    for parent in envelopes:
+        children = [e for e in envelopes if e.parent == parent.id]
+        if not children or parent.amount_eur is None:
+            continue
+        exact = [c.amount_eur for c in children if c.amount_eur]
+        minimum = sum(c.amount_eur or c.amount_min_eur or 0 for c in children)
+        if len(exact) == len(children):
+            line = " + ".join(_fmt_eur(a) for a in exact) + f" = {_fmt_eur(sum(exact))}"
+            if sum(exact) != parent.amount_eur:
+                problems.append(
+                    f"{path} [{parent.id}] (amount_eur): sub-envelopes {line} but "
+                    f"{parent.id} is {_fmt_eur(parent.amount_eur)}"
+                )
+            else:
+                summary.append(f"{parent.id}: {line} ✓")
+        elif minimum > parent.amount_eur:
+            problems.append(
+                f"{path} [{parent.id}] (amount_eur): sub-envelopes need at least "
+                f"{_fmt_eur(minimum)}, more than {_fmt_eur(parent.amount_eur)}"
+            )
+    return summary, set(by_id)
+
+
+def check_contacts(corpus_dir: Path, problems: list[str]) -> int:
+    path = corpus_dir / "data" / "contacts.yaml"
+    data = _read(path, problems)
+    if data is None:
+        return 0
+    contacts = _records(path, data, "contacts", _ContactRecord, problems)
+    for contact in contacts:
+        for field, value in contact.model_dump().items():
+            text = str(value)
+            if _PHONE_RE.search(text):
+                problems.append(f"{path} [{contact.id}] ({field}): looks like a phone number")
+            if _EMAIL_RE.search(text):
+                problems.append(f"{path} [{contact.id}] ({field}): looks like an e-mail address")
+        if contact.url and not contact.url.startswith("https://"):
+            problems.append(f"{path} [{contact.id}] (url): must be an https:// URL")
+    return len(contacts)
+
+
+def check_eligibility(corpus_dir: Path, doc_ids: set[str], problems: list[str]) -> int:
+    path = corpus_dir / "data" / "eligibility.yaml"
+    if not path.is_file():
+        problems.append(f"{path}: missing")
+        return 0
+    from assistant.eligibility import RulesError, load_rules
+
+    try:
+        rules = load_rules(path)
+    except RulesError as exc:
+        problems.append(str(exc))
+        return 0
+    for doc in sorted(_cited_docs(rules)):
+        if doc not in doc_ids:
+            problems.append(f"{path} (source.doc): cites unknown corpus document {doc!r}")
+    return len(rules.schemes)
+
+
+def _cited_docs(obj: Any) -> set[str]:
+    """Every ``doc`` field anywhere in the validated rules."""
+    found: set[str] = set()
+    if isinstance(obj, BaseModel):
+        obj = obj.model_dump()
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key == "doc" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _cited_docs(value)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            found |= _cited_docs(value)
+    return found
+
+
+def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
+    """All checks; returns the problems (empty when the corpus is sound) and a summary."""
+    corpus_dir = Path(corpus_dir)
+    loaded = load_corpus(corpus_dir)
+    problems = [str(p) for p in loaded.problems]
+    texts = {d.id: "\n".join(s.text for s in d.sections) for d in loaded.documents}
+    amounts, envelope_ids = check_envelopes(corpus_dir, texts, problems)
+    for document in loaded.documents:
+        if document.meta.envelope and envelope_ids and document.meta.envelope not in envelope_ids:
+            problems.append(
+                f"{document.path} [{document.id}] (envelope): unknown envelope "
+                f"{document.meta.envelope!r}"
+            )
+    contacts = check_contacts(corpus_dir, problems)
+    schemes = check_eligibility(corpus_dir, set(texts), problems)
+    faq = [d for d in loaded.documents if d.kind == "faq"]
+    counts = {
+        "entreprise": sum(d.meta.audience == "entreprise" for d in faq),
+        "citoyen": sum(d.meta.audience == "citoyen" for d in faq),
+        "en": sum(d.meta.language == "en" for d in faq),
+    }
+    lines = [
+        f"{len(loaded.files)} fichiers, {len(loaded.documents) - len(faq)} documents, "
+        f"{len(faq)} entrées de FAQ (entreprises {counts['entreprise']}, citoyens "
+        f"{counts['citoyen']}, anglais {counts['en']}), {contacts} contacts, "
+        f"{schemes} dispositifs d'éligibilité.",
+        *(f"Montants : {line}" for line in amounts),
+        "Corpus valide." if not problems else f"{len(problems)} problème(s).",
+    ]
+    return problems, "\n".join(lines)

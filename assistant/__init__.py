@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Answer", "Assistant", "Citation"]
+__all__ = ["Answer", "Assistant", "Citation", "Filters"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from assistant.core import Answer, Assistant, Citation
+    from assistant.core import Answer, Assistant, Citation, Filters
 
 
 def __getattr__(name: str) -> Any:

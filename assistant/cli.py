@@ -37,6 +37,8 @@ models_app = typer.Typer(help="Fetch and verify the models (offline afterwards).
 corpus_app = typer.Typer(help="Check the corpus.")
 app.add_typer(models_app, name="models")
 app.add_typer(corpus_app, name="corpus")
+feedback_app = typer.Typer(help="Thumbs up/down left in the chat.")
+app.add_typer(feedback_app, name="feedback")
 
 console = Console(stderr=True)
 
@@ -175,6 +177,65 @@ def corpus_check() -> None:
     typer.echo(summary, err=bool(problems))
     if problems:
         raise typer.Exit(1)
+
+
+@feedback_app.command("export")
+def feedback_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV file to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the feedback stored by the chat (ASSISTANT_FEEDBACK_DB) as CSV."""
+    from assistant.feedback import FeedbackStore
+
+    settings = get_settings()
+    store = FeedbackStore(settings.feedback_db)
+    if output is None:
+        count = store.export_csv(sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            count = store.export_csv(out)
+    console.print(f"{count} avis exportés depuis {settings.feedback_db}.", highlight=False)
+
+
+@app.command("eval")
+def eval_command(
+    mode: Annotated[str, typer.Option(help="extractive (default) or llm.")] = "extractive",
+    set_path: Annotated[Path | None, typer.Option("--set", help="Golden set YAML.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown reports.")] = Path(
+        "reports"
+    ),
+    baseline: Annotated[bool, typer.Option(help="Also run the naive RAG baseline.")] = True,
+    calibrate: Annotated[bool, typer.Option(help="Search the refusal threshold.")] = False,
+) -> None:
+    """Run the golden set: retrieval, accuracy, refusals, unsupported figures, latency."""
+    from assistant.core import Assistant
+    from assistant.evaluation import (
+        DEFAULT_SET,
+        calibrate_refusal,
+        load_golden,
+        run_evaluation,
+        summary_line,
+        write_report,
+    )
+
+    settings = get_settings()
+    _setup_logging(settings)
+    logging.getLogger("assistant.guard").setLevel(logging.ERROR)
+    if mode != "extractive":
+        console.print(f"[red]mode {mode!r} is not available yet (only extractive)[/]")
+        raise typer.Exit(2)
+    with _errors():
+        bot = Assistant.from_settings(settings)
+        if calibrate:
+            result = calibrate_refusal(bot, load_golden(set_path or DEFAULT_SET))
+            typer.echo(json.dumps(result, indent=2))
+            return
+        report = run_evaluation(bot, set_path or DEFAULT_SET, baseline=baseline)
+    json_path, md_path = write_report(report, out)
+    typer.echo(md_path.read_text())
+    typer.echo(summary_line(report))
+    console.print(f"Rapports : {json_path}, {md_path}")
 
 
 @app.command()

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from assistant import store
 from assistant.errors import AssistantError, IndexMismatchError
 from assistant.ingest.chunking import CHUNKER_VERSION
+from assistant.retrieval.hybrid import Filters
 from assistant.settings import Settings, get_settings
+from assistant.text.language import detect_language
 
 if TYPE_CHECKING:
     from assistant.models.embedder import Embedder
@@ -23,10 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-EMPTY_QUESTION_TEXT = (
-    "Posez votre question sur le Plan IA Occitanie 2024-2028 : montants, enveloppes, "
-    "public visé, calendrier ou contacts."
-)
+EMPTY_QUESTION_TEXT = {
+    "fr": "Posez votre question sur le Plan IA Occitanie 2024-2028 : montants, enveloppes, "
+    "public visé, calendrier ou contacts.",
+    "en": "Ask your question about the Occitanie AI Plan 2024-2028: amounts, envelopes, "
+    "who it is for, timeline or contacts.",
+}
 
 
 class QuestionError(AssistantError, ValueError):
@@ -65,12 +69,23 @@ class Answer:
     question: str = ""
     query: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    kind: str = "answer"  # answer | refusal | unspecified | eligibility | empty
+    lang: str = "fr"
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    notice: str | None = None
+    eligibility: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "citations": [c.to_dict() for c in self.citations],
             "refused": self.refused,
+            "kind": self.kind,
+            "lang": self.lang,
+            "contacts": self.contacts,
+            "notice": self.notice,
+            "query": self.query,
+            "eligibility": self.eligibility,
         }
 
 
@@ -98,9 +113,34 @@ class Assistant:
     """Loads settings, model and index once; answers questions with citations."""
 
     def __init__(self, settings: Settings, embedder: Embedder, live: store.LiveIndex) -> None:
+        from assistant.answer.scope import ScopeGuard
+        from assistant.chain import AnswerPipeline
+        from assistant.reference import ReferenceData
+        from assistant.retrieval.hybrid import HybridSearcher
+
         self.settings = settings
         self.embedder = embedder
         self.live = live
+        self.reference = ReferenceData.from_corpus(settings.corpus_dir)
+        self.searcher = HybridSearcher(
+            live.collection,
+            embedder,
+            dense_k=settings.retrieval_dense_k,
+            lexical_k=settings.retrieval_lexical_k,
+            rrf_k=settings.retrieval_rrf_k,
+            dense_weight=settings.retrieval_dense_weight,
+            lexical_weight=settings.retrieval_lexical_weight,
+        )
+        self.scope = ScopeGuard(
+            embedder,
+            self.reference.off_topic,
+            threshold=settings.refusal_threshold,
+            margin=settings.refusal_margin,
+        )
+        self.pipeline = AnswerPipeline(
+            self.searcher, self.scope, self.reference, top_k=settings.retrieval_top_k
+        )
+        self.chain = self.pipeline.build()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
@@ -117,35 +157,96 @@ class Assistant:
         return self.live.manifest
 
     # -- retrieval ------------------------------------------------------------
-    def search(self, query: str, k: int | None = None) -> list[Citation]:
-        """Dense search over the live collection (best first)."""
-        k = k or self.settings.retrieval_top_k
-        vector = self.embedder.encode_queries([query])[0]
-        got = self.live.collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None
+    ) -> list[Citation]:
+        """Hybrid search (best first), for the agent view and the API."""
+        query = validate_question(query)
+        if not query:
+            return []
+        result = self.searcher.search(
+            query,
+            k=k or self.settings.retrieval_top_k,
+            filters=filters or Filters(),
+            lang=detect_language(query),
         )
-        citations = []
-        for n, (doc, meta, dist) in enumerate(
-            zip(got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True), 1
-        ):
-            citations.append(citation_from(n, doc, meta, score=1.0 - float(dist)))
-        return citations
+        return [citation_from_passage(n, p) for n, p in enumerate(result.passages, 1)]
 
     # -- answering ------------------------------------------------------------
-    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        lang: str | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
         """Answer ``question`` (the conversation so far in ``history``) with citations."""
         started = time.perf_counter()
         question = validate_question(question)
+        lang = lang if lang in ("fr", "en") else detect_language(question) if question else "fr"
         if not question:
-            return Answer(text=EMPTY_QUESTION_TEXT, refused=True, question=question)
-        citations = self.search(question)
-        lines = [f"- {c.excerpt} [{c.n}]" for c in citations[:3]]
-        text = "Passages les plus pertinents :\n" + "\n".join(lines)
-        answer = Answer(text=text, citations=citations[:3], question=question, query=question)
-        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
-        return answer
+            return Answer(text=EMPTY_QUESTION_TEXT[lang], kind="empty", lang=lang)
+        state = self.chain.invoke(
+            {
+                "question": question,
+                "history": _clean_history(history),
+                "lang": lang,
+                "filters": filters or Filters(),
+                "refused": False,
+            }
+        )
+        citations = [citation_from_passage(n, p) for n, p in enumerate(state["cited"], 1)]
+        timings = dict(state.get("timings_ms", {}))
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            text=state["text"],
+            citations=citations,
+            refused=bool(state.get("refused")),
+            question=question,
+            query=state.get("query", question),
+            timings_ms=timings,
+            kind=state.get("kind", "answer"),
+            lang=state.get("lang", lang),
+            contacts=[_public_contact(c) for c in state.get("contacts", [])],
+            notice=state.get("notice"),
+            eligibility=state.get("eligibility"),
+        )
+
+    # -- reference data -------------------------------------------------------
+    def envelopes(self) -> list[dict[str, Any]]:
+        """Envelope records of ``corpus/data/envelopes.yaml`` (for fact cards)."""
+        return [dict(e) for e in self.reference.envelopes]
+
+    def contacts(self) -> list[dict[str, Any]]:
+        return [_public_contact(c) for c in self.reference.contacts]
+
+    def sources_date(self) -> str:
+        """Most recent review date of the indexed documents (shown under the chat)."""
+        dates = [str(m.get("last_reviewed", "")) for m in self.searcher.metadatas]
+        return max((d for d in dates if d), default="")
+
+    def eligibility(self, profile: dict[str, Any]) -> dict[str, Any]:
+        """Verdicts for a structured profile (the form and ``POST /api/v1/eligibility``)."""
+        from assistant.eligibility.form import evaluate_form
+
+        return evaluate_form(profile)
+
+
+def _clean_history(history: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    turns = []
+    for turn in history or []:
+        if isinstance(turn, dict) and turn.get("role") in ("user", "assistant"):
+            turns.append({"role": turn["role"], "content": str(turn.get("content", ""))[:4000]})
+    return turns[-12:]
+
+
+def _public_contact(contact: dict[str, Any]) -> dict[str, Any]:
+    return {k: contact.get(k) for k in ("id", "name", "role", "details", "url")}
+
+
+def citation_from_passage(n: int, passage: Any) -> Citation:
+    score = passage.dense if passage.dense is not None else passage.score
+    return citation_from(n, passage.text, passage.metadata, score=float(score or 0.0))
 
 
 def validate_question(question: Any) -> str:

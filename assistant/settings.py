@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_cache_dir
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Repository root when running from a checkout / editable install.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -73,14 +73,64 @@ class Settings(BaseSettings):
     retrieval_top_k: int = Field(default=5, ge=1, le=50, description="Passages returned.")
     retrieval_dense_k: int = Field(default=20, ge=1, le=200, description="Dense candidates.")
     retrieval_lexical_k: int = Field(default=20, ge=1, le=200, description="BM25 candidates.")
-    retrieval_rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    retrieval_rrf_k: int = Field(
+        default=5, ge=1, description="Reciprocal rank fusion constant (tuned on the golden set)."
+    )
     retrieval_dense_weight: float = Field(default=1.0, ge=0)
     retrieval_lexical_weight: float = Field(default=1.0, ge=0)
+
+    # --- refusal (calibrated with `assistant eval --calibrate`) -----------------
+    refusal_threshold: float = Field(
+        default=0.25, description="Minimum dense similarity of the best passage to answer."
+    )
+    refusal_margin: float = Field(
+        default=0.12,
+        description="Refuse when off-topic examples are this much closer than the corpus.",
+    )
 
     # --- misc --------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = Field(default="127.0.0.1", description="Address `assistant serve` binds.")
     port: int = Field(default=7860, ge=1, le=65535)
+
+    # --- web app -----------------------------------------------------------
+    # (owned by the web app: ui/, assistant/feedback.py)
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Sites allowed to embed /embed (CSP frame-ancestors) and to call the API "
+            "(CORS), comma-separated origins, e.g. https://www.laregion.fr."
+        ),
+    )
+    rate_limit_per_minute: int = Field(
+        default=30, ge=0, description="API requests per client and minute (0 = no limit)."
+    )
+    feedback_db: Path = Field(
+        default=PROJECT_ROOT / "var" / "feedback.sqlite3",
+        description="SQLite file of the thumbs up/down left in the chat.",
+    )
+    max_request_bytes: int = Field(
+        default=64_000, ge=1_000, description="Largest API request body accepted (bytes)."
+    )
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept "https://a.fr, https://b.fr"; keep only scheme://host[:port] origins."""
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        if not isinstance(value, list):
+            return value
+        origins = []
+        for item in value:
+            origin = str(item).strip().rstrip("/")
+            scheme, sep, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+                raise ValueError(
+                    f"ASSISTANT_EMBED_ORIGINS: {item!r} is not an origin like https://www.example.fr"
+                )
+            origins.append(origin)
+        return origins
 
     @field_validator("chroma_url")
     @classmethod

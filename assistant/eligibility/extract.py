@@ -281,6 +281,12 @@ _ELIG_WEAK = re.compile(
     r"\baides?\b|\bsubventions?\b|\bfinancements?\b|\bfinancer\b|\bdispositifs?\b|\bbeneficier\b|\baccompagnement\b|\bfunding\b|\bgrants?\b|\bsupport\b"
 )
 _FIRST_PERSON = re.compile(r"\b(?:je|j|nous|on|notre|nos|mon|ma|mes|we|our|i|my|us|moi)\b")
+_INSTITUTION = re.compile(r"\b(?:la |de la |à la )?r[ée]gion occitanie\b", re.IGNORECASE)
+#: Naming a scheme or asking for aid turns a size statement into an eligibility question.
+_SCHEME_CUE = re.compile(
+    r"\b(?:contrat innovation|pass occitanie|start ?oc|enveloppe|aides?|demander|beneficier|"
+    r"financement|subvention|eligible)\b"
+)
 _SIZE_QUESTION = re.compile(
     r"\b(?:suis je|sommes nous|est ce qu on est|est ce que nous sommes|est ce que je suis|on est|serait on|sommes nous consideres comme|am i|are we|is my company)\s+"
     r"(?:une? |an? |a )?(?:pme|tpe|eti|micro\w*|petite entreprise|moyenne entreprise|grande entreprise|sme|small|medium|mid cap)\b"
@@ -440,7 +446,8 @@ def extract_profile(
         org = OrgType.ENTREPRISE
     # "PME de 40 salariés" declares a size; "suis-je une PME ?" asks for one.
     declared = True if _DECLARED_SME.search(norm) and not is_size_question(text) else None
-    location = resolve_location(text)
+    # "la Région Occitanie" names the institution, not where the asker is
+    location = resolve_location(_INSTITUTION.sub(" ", text))
     loc_fields: dict[str, object] = {}
     if location.in_occitanie is not None:
         loc_fields = {
@@ -480,8 +487,9 @@ def _signals(profile: Profile) -> int:
 
 
 def is_size_question(text: str) -> bool:
-    """ "180 salariés et 30 M€ de CA, suis-je une PME ?" and the like."""
-    return bool(_SIZE_QUESTION.search(normalize(text)))
+    """ "180 salariés et 30 M€ de CA, suis-je une PME ?" and the like (no scheme named)."""
+    norm = normalize(text)
+    return bool(_SIZE_QUESTION.search(norm)) and not _SCHEME_CUE.search(norm)
 
 
 def is_eligibility_question(text: str) -> bool:
@@ -500,4 +508,6 @@ def is_eligibility_question(text: str) -> bool:
     first_person = bool(_FIRST_PERSON.search(norm))
     if _ELIG_WEAK.search(norm) and (first_person or signals >= 1):
         return True
-    return signals >= 3 or (signals >= 2 and first_person)
+    # a description without a first-person word is a question about others
+    # ("ya combien de boites ia en occitanie"), not about the asker
+    return signals >= 2 and first_person

@@ -9,7 +9,6 @@ behind marker ``[i]`` so the chat layer can map them to its own format.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from assistant.eligibility.engine import (
@@ -22,6 +21,7 @@ from assistant.eligibility.engine import (
 )
 from assistant.eligibility.profile import OrgType, Profile
 from assistant.eligibility.sme import SizeClassification, format_eur
+from assistant.text.language import detect_language
 
 ORG_LABELS: dict[OrgType, tuple[str, str]] = {
     OrgType.ENTREPRISE: ("entreprise", "company"),
@@ -228,7 +228,7 @@ def render_size_answer(
     if index == 0:
         lines.append(
             "Rappel des seuils : micro < 10 salariés et CA ou bilan <= 2 M€ ; petite < 50 et <= 10 M€ ; "
-            "moyenne < 250 et CA <= 50 M€ ou bilan <= 43 M€ ; ETI de 250 à 4 999 salariés ; grande entreprise au-delà."
+            "moyenne < 250 et CA <= 50 M€ ou bilan <= 43 M€ ; ETI de 250 à moins de 5 000 salariés ; grande entreprise au-delà."
         )
     else:
         lines.append(
@@ -238,15 +238,6 @@ def render_size_answer(
     return RenderedAnswer("\n".join(lines), cites.ids, cites.citations)
 
 
-_EN_WORDS = re.compile(
-    r"\b(?:the|we|are|is|our|with|which|what|am|i|my|for|company|employees|can|eligible|any|how|do|does|in|and|of)\b"
-)
-_FR_WORDS = re.compile(
-    r"\b(?:le|la|les|de|des|du|est|on|nous|je|une|un|quelles?|quels?|pour|dans|et|suis|sommes|aides?|salaries|entreprise)\b"
-)
-
-
 def is_english(text: str) -> bool:
-    """Rough language guess: more English than French function words."""
-    lowered = text.lower()
-    return len(_EN_WORDS.findall(lowered)) > len(_FR_WORDS.findall(lowered))
+    """Rough language guess (shared with the answering chain)."""
+    return detect_language(text) == "en"

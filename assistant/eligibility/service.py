@@ -56,11 +56,18 @@ def answer_question(
     expected_field: str | None = None,
     rules: Rules | None = None,
     today: date | None = None,
+    size_only: bool | None = None,
 ) -> EligibilityAnswer:
-    """Answer an eligibility or size question, merging with the previous turn."""
+    """Answer an eligibility or size question, merging with the previous turn.
+
+    ``size_only`` forces (or forbids) the size-category answer, e.g. for "et si on
+    passe à 300 salariés ?" after a size question.
+    """
     lang = "en" if is_english(text) else "fr"
     profile = extract_profile(text, previous, expected_field=expected_field, today=today)
-    if is_size_question(text) and previous is None:
+    if size_only if size_only is not None else (is_size_question(text) and previous is None):
+        if previous is not None:
+            profile = previous.merged_with(profile)
         size = classify_company(profile.staff, profile.turnover_eur, profile.balance_sheet_eur)
         source = RuleCitation.of((rules or default_rules()).sme_definition.source)
         rendered: RenderedAnswer = render_size_answer(size, source, lang)

@@ -200,7 +200,9 @@ def classify_company(
             en.append(f"head-count >= {ETI_STAFF_LT} ({staff})")
             return SizeClassification(SizeCategory.GRANDE, False, fr, en, [], staff_cat)
         fr.append(
-            f"effectif entre 250 et {ETI_STAFF_LT - 1} ({staff}) : au-delà du plafond PME (< 250)"
+            f"effectif de 250 à moins de {ETI_STAFF_LT:,} ({staff}) : au-delà du plafond PME (< 250)".replace(
+                ",", " "
+            )
         )
         en.append(
             f"head-count between 250 and {ETI_STAFF_LT - 1} ({staff}): above the SME ceiling (< 250)"

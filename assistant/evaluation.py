@@ -1,0 +1,387 @@
+"""``assistant eval``: the golden set, measured, with a naive baseline beside it.
+
+For every question of ``tests/eval/questions.yaml``: retrieval hit@1, hit@5
+and MRR against the documents that hold the answer (hybrid, and dense-only and
+lexical-only as ablations), answer accuracy (every expected fact present,
+nothing forbidden), refusal precision and recall, figures the answer states
+that its citations do not, and latency. A naive LangChain RAG runs on the same
+questions in the same process (RecursiveCharacterTextSplitter 1000/200, dense
+Chroma only, top 4, same embedding model; its "answer" is the best chunk, as
+there is no generator) so the numbers read as ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from assistant.answer.guard import unsupported_figures
+from assistant.text.language import detect_language
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
+
+DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.yaml"
+
+
+@dataclass
+class GoldenQuestion:
+    id: str
+    question: str
+    category: str
+    expect_refusal: bool
+    must_contain: list[str]
+    must_not_contain: list[str]
+    expected_docs: list[str]
+    history: list[dict[str, str]] = field(default_factory=list)
+    lang: str = "fr"
+
+
+def load_golden(path: Path = DEFAULT_SET) -> list[GoldenQuestion]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    items = data["questions"] if isinstance(data, dict) else data
+    return [
+        GoldenQuestion(
+            id=str(q["id"]),
+            question=str(q["question"]),
+            category=str(q.get("category", "factual")),
+            expect_refusal=bool(q.get("expect_refusal", False)),
+            must_contain=list(q.get("must_contain") or []),
+            must_not_contain=list(q.get("must_not_contain") or []),
+            expected_docs=list(q.get("expected_docs") or []),
+            history=list(q.get("history") or []),
+            lang=str(q.get("lang", "fr")),
+        )
+        for q in items
+    ]
+
+
+def answer_is_correct(q: GoldenQuestion, text: str, refused: bool) -> bool:
+    """Refusals must refuse; answers must hold every expected fact and no forbidden one."""
+    if q.expect_refusal:
+        return refused
+    if refused:
+        return False
+    found = all(re.search(p, text, re.IGNORECASE) for p in q.must_contain)
+    forbidden = any(re.search(p, text, re.IGNORECASE) for p in q.must_not_contain)
+    return found and not forbidden
+
+
+def _rank(doc_ids: list[str], expected: list[str]) -> int | None:
+    for position, doc_id in enumerate(doc_ids, 1):
+        if doc_id in expected:
+            return position
+    return None
+
+
+def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    return {
+        "hit@1": sum(r == 1 for r in ranks) / n,
+        "hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "mrr": sum(1 / r for r in ranks if r) / n,
+    }
+
+
+def refusal_metrics(expected: list[bool], predicted: list[bool]) -> dict[str, float]:
+    tp = sum(e and p for e, p in zip(expected, predicted, strict=True))
+    fp = sum(p and not e for e, p in zip(expected, predicted, strict=True))
+    fn = sum(e and not p for e, p in zip(expected, predicted, strict=True))
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# --------------------------------------------------------------------------- the assistant
+
+
+def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[str, Any]:
+    """Run every golden question through ``bot.ask`` and the retrieval ablations."""
+    records = []
+    ranks: dict[str, list[int | None]] = {"hybrid": [], "dense": [], "lexical": []}
+    for q in questions:
+        started = time.perf_counter()
+        answer = bot.ask(q.question, history=q.history)
+        latency = (time.perf_counter() - started) * 1000
+        correct = answer_is_correct(q, answer.text, answer.refused)
+        unsupported = _unsupported(bot, q, answer)
+        record = {
+            "id": q.id,
+            "category": q.category,
+            "question": q.question,
+            "query": answer.query,
+            "kind": answer.kind,
+            "expect_refusal": q.expect_refusal,
+            "refused": answer.refused,
+            "correct": correct,
+            "unsupported_figures": unsupported,
+            "latency_ms": round(latency, 1),
+            "cited": [c.doc_id for c in answer.citations],
+            "answer": answer.text,
+        }
+        if not q.expect_refusal and q.expected_docs:
+            lang = q.lang if q.lang in ("fr", "en") else detect_language(answer.query)
+            for mode in ranks:
+                result = bot.searcher.search(answer.query, k=5, lang=lang, mode=mode)
+                rank = _rank([p.doc_id for p in result.passages], q.expected_docs)
+                ranks[mode].append(rank)
+                record[f"rank_{mode}"] = rank
+        records.append(record)
+    return summarise(records, ranks)
+
+
+def _unsupported(bot: Assistant, q: GoldenQuestion, answer: Any) -> int:
+    """Figures of the final answer that its cited documents (or the user) do not state."""
+    if not answer.citations:
+        return len(unsupported_figures(answer.text, [], require_citation=False))
+    passages = []
+    user_text = " ".join([q.question, *(t["content"] for t in q.history if t["role"] == "user")])
+    for citation in answer.citations:
+        if answer.kind == "eligibility":
+            chunks = bot.searcher.passages_of(citation.doc_id)
+            passages.append("\n".join(c.text for c in chunks) + "\n" + user_text)
+        else:
+            passages.append(citation.excerpt)
+    return len(
+        unsupported_figures(answer.text, passages, require_citation=answer.kind != "eligibility")
+    )
+
+
+def summarise(records: list[dict[str, Any]], ranks: dict[str, list[int | None]]) -> dict[str, Any]:
+    latencies = [r["latency_ms"] for r in records]
+    by_category: dict[str, list[bool]] = {}
+    for r in records:
+        by_category.setdefault(r["category"], []).append(r["correct"])
+    return {
+        "questions": len(records),
+        "retrieval": {mode: retrieval_metrics(values) for mode, values in ranks.items()},
+        "answer_accuracy": sum(r["correct"] for r in records) / max(1, len(records)),
+        "accuracy_by_category": {c: sum(v) / len(v) for c, v in sorted(by_category.items())},
+        "refusal": refusal_metrics(
+            [r["expect_refusal"] for r in records], [r["refused"] for r in records]
+        ),
+        "unsupported_figures": sum(r["unsupported_figures"] for r in records),
+        "latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
+        "records": records,
+    }
+
+
+# --------------------------------------------------------------------------- naive baseline
+
+
+def evaluate_naive_baseline(bot: Assistant, questions: list[GoldenQuestion]) -> dict[str, Any]:
+    """A textbook LangChain RAG on the same corpus and model: the point of comparison."""
+    import chromadb
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.ingest.loaders import load_corpus
+    from assistant.store import chroma_settings
+
+    loaded = load_corpus(bot.settings.corpus_dir)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    documents = splitter.split_documents(
+        [
+            Document(
+                page_content="\n\n".join(s.text for s in d.sections), metadata={"doc_id": d.id}
+            )
+            for d in loaded.documents
+        ]
+    )
+    client = chromadb.EphemeralClient(settings=chroma_settings())
+    store = Chroma(
+        collection_name=f"naive_{int(time.time() * 1000)}",
+        embedding_function=bot.embedder,
+        client=client,
+    )
+    started = time.perf_counter()
+    store.add_documents(documents)
+    index_seconds = time.perf_counter() - started
+    records, ranks = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        hits = store.similarity_search(q.question, k=4)
+        latency = (time.perf_counter() - t0) * 1000
+        text = hits[0].page_content if hits else ""
+        records.append(
+            {
+                "id": q.id,
+                "category": q.category,
+                "expect_refusal": q.expect_refusal,
+                "refused": False,
+                "correct": answer_is_correct(q, text, refused=False),
+                "unsupported_figures": 0,
+                "latency_ms": round(latency, 1),
+            }
+        )
+        if not q.expect_refusal and q.expected_docs:
+            ranks.append(_rank([h.metadata["doc_id"] for h in hits], q.expected_docs))
+    summary = summarise(records, {"naive": ranks})
+    summary["chunks"] = len(documents)
+    summary["index_seconds"] = round(index_seconds, 1)
+    client.delete_collection(store._collection.name)
+    return summary
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibrate_refusal(bot: Assistant, questions: list[GoldenQuestion]) -> dict[str, Any]:
+    """Grid-search the refusal threshold and margin on the golden set's scope labels."""
+    from assistant.answer.scope import other_region
+
+    samples = []
+    for q in questions:
+        if q.category == "eligibility":
+            continue  # routed to the eligibility engine before any refusal
+        query = bot.pipeline.rewriter(q.question, q.history)
+        result = bot.searcher.search(query, k=5, lang=q.lang)
+        off = bot.scope.off_topic_similarity(result.vector)
+        samples.append((q.expect_refusal, result.best_dense, off, bool(other_region(q.question))))
+    labels = [s[0] for s in samples]
+    grid = []
+    for t in [x / 100 for x in range(20, 61)]:
+        for m in [x / 100 for x in range(-20, 41, 2)]:
+            predicted = [r or d < t or (o - d) > m for _, d, o, r in samples]
+            metrics = refusal_metrics(labels, predicted)
+            grid.append((min(metrics["precision"], metrics["recall"]), t, m, metrics))
+    top = max(g[0] for g in grid)
+    # the middle of the best region, not its edge: the most robust to new questions
+    margins = sorted({g[2] for g in grid if g[0] == top})
+    margin = margins[len(margins) // 2]
+    thresholds = sorted(g[1] for g in grid if g[0] == top and g[2] == margin)
+    threshold = thresholds[len(thresholds) // 2]
+    metrics = next(g[3] for g in grid if g[1] == threshold and g[2] == margin)
+    chosen = {"threshold": threshold, "margin": margin, **metrics}
+    return {"samples": len(samples), "best": chosen}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def run_evaluation(
+    bot: Assistant, set_path: Path = DEFAULT_SET, *, baseline: bool = True
+) -> dict[str, Any]:
+    questions = load_golden(set_path)
+    report: dict[str, Any] = {
+        "set": str(set_path),
+        "mode": "extractive",
+        "settings": {
+            "rrf_k": bot.settings.retrieval_rrf_k,
+            "refusal_threshold": bot.settings.refusal_threshold,
+            "refusal_margin": bot.settings.refusal_margin,
+        },
+        "assistant": evaluate_assistant(bot, questions),
+    }
+    if baseline:
+        report["naive_baseline"] = evaluate_naive_baseline(bot, questions)
+    return report
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    a = report["assistant"]
+    lines = [
+        f"# Évaluation — golden set ({a['questions']} questions, mode {report['mode']})",
+        "",
+        "| metric | assistant (hybrid) | dense only | lexical only |"
+        + (" naive RAG | ratio |" if "naive_baseline" in report else ""),
+        "|---|---|---|---|" + ("---|---|" if "naive_baseline" in report else ""),
+    ]
+    naive = report.get("naive_baseline")
+    for metric in ("hit@1", "hit@5", "mrr"):
+        row = f"| {metric} | {_fmt(a['retrieval']['hybrid'][metric])} | "
+        row += (
+            f"{_fmt(a['retrieval']['dense'][metric])} | {_fmt(a['retrieval']['lexical'][metric])} |"
+        )
+        if naive:
+            base = naive["retrieval"]["naive"][metric]
+            ratio = a["retrieval"]["hybrid"][metric] / base if base else float("inf")
+            row += f" {_fmt(base)} | ×{ratio:.2f} |"
+        lines.append(row)
+    extra = [
+        ("answer accuracy", a["answer_accuracy"], naive["answer_accuracy"] if naive else None),
+        ("refusal precision", a["refusal"]["precision"], None),
+        ("refusal recall", a["refusal"]["recall"], naive["refusal"]["recall"] if naive else None),
+    ]
+    for name, value, base in extra:
+        row = f"| {name} | {_fmt(value)} | | |"
+        if naive:
+            row += f" {_fmt(base) if base is not None else '—'} | |"
+        lines.append(row)
+    lines += [
+        f"| unsupported figures | {a['unsupported_figures']} | | |" + (" — | |" if naive else ""),
+        f"| latency p50 (ms) | {a['latency_ms']['p50']:.0f} | | |"
+        + (f" {naive['latency_ms']['p50']:.0f} (retrieval only) | |" if naive else ""),
+        f"| latency p95 (ms) | {a['latency_ms']['p95']:.0f} | | |"
+        + (f" {naive['latency_ms']['p95']:.0f} (retrieval only) | |" if naive else ""),
+        "",
+        "## Answer accuracy by category",
+        "",
+        "| category | accuracy |",
+        "|---|---|",
+        *(f"| {c} | {_fmt(v)} |" for c, v in a["accuracy_by_category"].items()),
+        "",
+        "## Failures",
+        "",
+    ]
+    for r in a["records"]:
+        if not r["correct"] or r["unsupported_figures"]:
+            lines.append(
+                f"- **{r['id']}** ({r['category']}) {r['question']!r} → kind={r['kind']}, "
+                f"refused={r['refused']}, unsupported={r['unsupported_figures']}: "
+                f"{r['answer'][:160]!r}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"eval-{report['mode']}"
+    json_path = out_dir / f"{stem}.json"
+    md_path = out_dir / f"{stem}.md"
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    md_path.write_text(to_markdown(report))
+    return json_path, md_path
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    a = report["assistant"]
+    h = a["retrieval"]["hybrid"]
+    return (
+        f"hit@1 {h['hit@1']:.3f}  hit@5 {h['hit@5']:.3f}  MRR {h['mrr']:.3f}  "
+        f"accuracy {a['answer_accuracy']:.3f}  refusal P {a['refusal']['precision']:.3f} "
+        f"R {a['refusal']['recall']:.3f}  unsupported {a['unsupported_figures']}  "
+        f"p50 {a['latency_ms']['p50']:.0f} ms  p95 {a['latency_ms']['p95']:.0f} ms"
+    )
+
+
+__all__ = [
+    "GoldenQuestion",
+    "answer_is_correct",
+    "calibrate_refusal",
+    "load_golden",
+    "run_evaluation",
+    "summary_line",
+    "to_markdown",
+    "write_report",
+]

@@ -174,6 +174,7 @@ class AnswerPipeline:
             elif result.passages:
                 state["notice"] = ENGLISH_FALLBACK_NOTICE
         state["search"] = result
+        state.setdefault("timings_ms", {}).update(result.timings_ms)
         return state
 
     def compose(self, state: dict[str, Any]) -> dict[str, Any]:

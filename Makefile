@@ -39,10 +39,10 @@ serve: run
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check assistant ui tests bench
 
 format: install
-	$(BIN)/ruff format .
+	$(BIN)/ruff format assistant ui tests bench
 	$(BIN)/ruff check --fix .
 
 check: install

@@ -57,7 +57,9 @@ def test_every_fact_of_the_fact_sheet_is_findable() -> None:
 
 
 def test_unknowns_are_stated_not_invented(corpus) -> None:
-    text = {d.id: "\n".join(s.text for s in d.sections) for d in corpus.documents}["plan-non-precise"]
+    text = {d.id: "\n".join(s.text for s in d.sections) for d in corpus.documents}[
+        "plan-non-precise"
+    ]
     for topic in ("date", "plafond", "taux"):
         assert re.search(topic, text, re.IGNORECASE), topic
     assert re.search(r"AD'OCC", text)
@@ -125,8 +127,8 @@ def test_sub_envelopes_must_add_up_to_their_parent(corpus_copy: Path) -> None:
 def test_invented_phone_number_is_reported(corpus_copy: Path) -> None:
     _edit(
         corpus_copy / "data" / "contacts.yaml",
-        "role: \"agence régionale",
-        "role: \"appelez le 05 61 00 00 00, agence régionale",
+        'role: "agence régionale',
+        'role: "appelez le 05 61 00 00 00, agence régionale',
     )
     problems, _ = check_corpus(corpus_copy)
     assert any("contacts.yaml [adocc] (role)" in p and "phone" in p for p in problems)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help install models index run serve test test-fast lint format check bench clean-index
+.PHONY: help install models index run serve test test-fast lint format check bench browsers clean-index
 
 help:
 	@echo "make run        install, fetch and verify models, build the index, serve http://127.0.0.1:7860"
@@ -48,7 +48,15 @@ format: install
 check: install
 	$(BIN)/assistant corpus check
 
-test: models check lint
+# Browser tests drive Debian's Chromium with Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browsers: $(CHROMIUM)
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+
+test: models check lint browsers
 	$(BIN)/python -m pytest -q
 
 test-fast: models check
@@ -56,6 +64,8 @@ test-fast: models check
 
 bench: index
 	$(BIN)/python bench/index.py
+	$(BIN)/python bench/query.py
+	$(BIN)/python bench/load.py
 
 clean-index:
 	rm -rf index/current index/builds index/.current.tmp-*

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=64_000, ge=1_000, description="Largest API request body accepted (bytes)."
     )
+    answer_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Answers computed at once by the web app (others wait their turn).",
+    )
 
     @field_validator("embed_origins", mode="before")
     @classmethod

@@ -1,0 +1,143 @@
+"""Load test of ``POST /api/v1/ask``: N concurrent clients for a fixed time, on loopback.
+
+    python bench/load.py                      # starts `assistant serve` itself (no rate limit)
+    python bench/load.py --url http://127.0.0.1:7860 --clients 20 --duration 60
+
+Prints throughput, p50, p95 and errors. Target in extractive mode: 0 errors
+and p95 <= 1 s with 20 clients (exit status 1 when missed, for CI). Bounded:
+every request has a timeout and the run stops after ``--duration`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "Quel est le budget total du Plan IA Occitanie ?",
+    "Combien pour la formation ?",
+    "Quel montant pour la recherche en IA ?",
+    "Je suis une PME de santé à Montpellier, quelle enveloppe me concerne ?",
+    "Qui contacter pour mon projet d'entreprise ?",
+    "Quand le plan a-t-il été adopté ?",
+    "What is the total budget of the plan?",
+    "Combien pour les services publics ?",
+    "Quelle est la date limite pour déposer un dossier ?",
+    "Quelle est la recette du cassoulet ?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def client_loop(
+    http: httpx.AsyncClient,
+    url: str,
+    offset: int,
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
+    i = offset
+    while time.monotonic() < deadline:
+        question = QUESTIONS[i % len(QUESTIONS)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            response = await http.post(url, json={"question": question})
+            elapsed = time.perf_counter() - started
+            if response.status_code == 200 and "answer" in response.json():
+                latencies.append(elapsed)
+            else:
+                errors.append(f"HTTP {response.status_code}")
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
+
+
+async def run_load(base_url: str, clients: int, duration: float, timeout: float) -> dict:
+    url = base_url.rstrip("/") + "/api/v1/ask"
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+        await http.post(url, json={"question": QUESTIONS[0]})  # warm-up, not counted
+        started = time.monotonic()
+        deadline = started + duration
+        await asyncio.gather(
+            *(client_loop(http, url, n, deadline, latencies, errors) for n in range(clients))
+        )
+        wall = time.monotonic() - started
+    return {
+        "clients": clients,
+        "seconds": wall,
+        "requests": len(latencies) + len(errors),
+        "ok": len(latencies),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "throughput": len(latencies) / wall if wall else 0.0,
+        "p50": percentile(latencies, 0.50),
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies) if latencies else float("nan"),
+        "mean": statistics.fmean(latencies) if latencies else float("nan"),
+    }
+
+
+def start_server(stack: ExitStack) -> str:
+    """``assistant serve`` on a free loopback port, without rate limit."""
+    from tests.servers import free_port, running
+
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1"}
+    env.setdefault("ASSISTANT_FEEDBACK_DB", str(Path(tempfile.mkdtemp()) / "feedback.sqlite3"))
+    cmd = [str(Path(sys.executable).with_name("assistant")), "serve", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port)]
+    log = Path(tempfile.mkdtemp()) / "bench-server.log"
+    url = f"http://127.0.0.1:{port}"
+    stack.enter_context(running(cmd, f"{url}/readyz", 180, log, env=env))
+    return url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="Running server (default: start one on loopback).")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=60.0, help="Seconds.")
+    parser.add_argument("--timeout", type=float, default=10.0, help="Per request, seconds.")
+    parser.add_argument("--p95-target", type=float, default=1.0, help="Seconds.")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        url = args.url or start_server(stack)
+        result = asyncio.run(run_load(url, args.clients, args.duration, args.timeout))
+
+    print(f"POST /api/v1/ask — {result['clients']} clients, {result['seconds']:.1f} s on {url}")
+    print(f"  requests   {result['requests']} ({result['ok']} ok, {result['errors']} errors)")
+    if result["error_kinds"]:
+        print(f"  error kinds {', '.join(result['error_kinds'])}")
+    print(f"  throughput {result['throughput']:.1f} req/s")
+    print(f"  latency    p50 {result['p50'] * 1000:.0f} ms · p95 {result['p95'] * 1000:.0f} ms")
+    print(f"             mean {result['mean'] * 1000:.0f} ms · max {result['max'] * 1000:.0f} ms")
+    met = result["errors"] == 0 and result["p95"] <= args.p95_target
+    print(f"  target (0 errors, p95 <= {args.p95_target:.1f} s): {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""The HTTP API in-process (FastAPI TestClient) on the real model and corpus index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.settings import Settings
+from ui.server import create_app
+
+pytestmark = pytest.mark.model
+
+ORIGIN = "https://www.example-commune.fr"
+
+
+@pytest.fixture(scope="module")
+def app_settings(repo_settings: Settings, tmp_path_factory) -> Settings:
+    return repo_settings.model_copy(
+        update={
+            "embed_origins": [ORIGIN],
+            "rate_limit_per_minute": 1000,
+            "feedback_db": tmp_path_factory.mktemp("api") / "feedback.sqlite3",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def client(bot, app_settings: Settings) -> TestClient:
+    return TestClient(create_app(bot, app_settings))
+
+
+def test_probes_and_docs(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready" and ready.json()["chunks"] > 0
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/ask", "/api/v1/ask/stream", "/api/v1/search", "/api/v1/eligibility"):
+        assert path in paths
+
+
+def test_ask_returns_answer_with_numbered_citations(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "Combien pour la formation ?"})
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) >= {"answer", "citations", "refused", "kind", "lang", "contacts", "notice"}
+    assert "9 M€" in data["answer"] and not data["refused"]
+    assert data["lang"] == "fr"
+    assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
+    first = data["citations"][0]
+    assert first["title"] and first["excerpt"] and first["source_date"]
+    assert "[1]" in data["answer"]
+
+
+def test_ask_takes_history_lang_and_filters(client: TestClient) -> None:
+    body = {
+        "question": "What is the total budget of the plan?",
+        "history": [{"role": "user", "content": "Bonjour"}],
+        "lang": "en",
+        "filters": {"audience": None, "envelope": None},
+    }
+    response = client.post("/api/v1/ask", json=body)
+    assert response.status_code == 200
+    assert response.json()["lang"] == "en"
+    assert "60" in response.json()["answer"]
+
+
+def test_out_of_scope_question_is_refused_with_contacts(client: TestClient) -> None:
+    data = client.post("/api/v1/ask", json={"question": "Quelle est la recette du cassoulet ?"})
+    data = data.json()
+    assert data["refused"] and data["kind"] == "refusal"
+    assert data["contacts"], "a refusal points to who can help"
+
+
+def test_empty_question_gets_a_friendly_prompt(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "   "})
+    assert response.status_code == 200
+    assert response.json()["kind"] == "empty"
+    assert "Plan IA" in response.json()["answer"]
+
+
+def test_too_long_question_is_422_with_a_clear_message(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "a" * 2001})
+    assert response.status_code == 422
+    assert "2000" in response.json()["detail"] and "2001" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"question": 3}',
+        b'{"history": []}',
+        b'{"question": "ok", "lang": "de"}',
+        b'{"question": "ok", "history": [{"role": "system", "content": "x"}]}',
+        b'{"question": "ok", "filters": {"evil": "x"}}',
+    ],
+)
+def test_malformed_requests_are_422(client: TestClient, body: bytes) -> None:
+    response = client.post(
+        "/api/v1/ask", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_oversized_body_is_refused(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/ask", json={"question": "x", "history": [], "pad": "y" * 70_000}
+    )
+    assert response.status_code == 413
+
+
+def test_stream_sends_deltas_then_the_full_answer(client: TestClient) -> None:
+    with client.stream(
+        "POST", "/api/v1/ask/stream", json={"question": "Quel est le budget total ?"}
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+    events = [block.split("\n") for block in body.strip().split("\n\n")]
+    names = [lines[0].removeprefix("event: ") for lines in events]
+    assert names[-1] == "done" and names.count("delta") >= 1
+    done = json.loads(events[-1][1].removeprefix("data: "))
+    deltas = "".join(json.loads(e[1].removeprefix("data: "))["text"] for e in events[:-1])
+    assert deltas.strip() == done["answer"].strip()
+    assert done["citations"]
+
+
+def test_stream_refuses_bad_input_before_streaming(client: TestClient) -> None:
+    response = client.post("/api/v1/ask/stream", json={"question": "a" * 2001})
+    assert response.status_code == 422
+
+
+def test_search_returns_passages_and_honours_filters(client: TestClient) -> None:
+    data = client.get("/api/v1/search", params={"q": "budget de la recherche", "k": 3}).json()
+    assert len(data["results"]) == 3 and data["results"][0]["excerpt"]
+    env = client.get(
+        "/api/v1/search", params={"q": "budget", "envelope": "formation", "k": 5}
+    ).json()
+    assert env["results"], "the formation envelope has documents"
+    assert client.get("/api/v1/search", params={"q": ""}).json()["results"] == []
+    assert client.get("/api/v1/search", params={"q": "a" * 2001}).status_code == 422
+
+
+def test_eligibility_gives_verdicts_with_reasons_and_citations(client: TestClient) -> None:
+    profile = {
+        "org_type": "entreprise",
+        "staff": 12,
+        "turnover_eur": 2_000_000,
+        "departement": "Hérault",
+        "sector": "sante",
+        "project_type": "adoption_ia",
+    }
+    response = client.post("/api/v1/eligibility", json=profile)
+    assert response.status_code == 200
+    results = {r["scheme_id"]: r for r in response.json()["results"]}
+    key = results["secteurs-cles"]
+    assert key["verdict"] == "correspond" and key["reasons"] and key["citations"]
+    assert client.post("/api/v1/eligibility", json={"staff": -1}).status_code == 422
+    assert client.post("/api/v1/eligibility", json={"sector": "casino"}).status_code == 422
+
+
+def test_reference_data_for_fact_cards(client: TestClient) -> None:
+    envelopes = client.get("/api/v1/envelopes").json()
+    assert {"formation", "recherche"} <= {e["id"] for e in envelopes}
+    assert all("amount_eur" in e and "sources" in e for e in envelopes)
+    contacts = client.get("/api/v1/contacts").json()
+    assert any(c["id"] == "adocc" for c in contacts)
+
+
+def test_cors_allows_only_the_embedding_sites(client: TestClient) -> None:
+    preflight = client.options(
+        "/api/v1/ask",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+    allowed = client.post("/api/v1/ask", json={"question": "budget"}, headers={"Origin": ORIGIN})
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
+    other = client.post(
+        "/api/v1/ask", json={"question": "budget"}, headers={"Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in other.headers
+    denied = client.options(
+        "/api/v1/ask",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert denied.status_code == 400
+
+
+def test_frame_ancestors_let_only_embedding_sites_frame_the_widget(client: TestClient) -> None:
+    embed = client.get("/embed")
+    assert embed.status_code == 200
+    csp = embed.headers["content-security-policy"]
+    assert f"frame-ancestors 'self' {ORIGIN}" in csp and "script-src 'self';" in csp
+    assert "x-frame-options" not in embed.headers
+    for path in ("/", "/agent", "/docs"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'self';" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "SAMEORIGIN"
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
+    assert "attachShadow" in widget.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=../../../../etc/passwd",
+        "/file=/etc/passwd",
+        "/gradio_api/file=" + str(Path(__file__).resolve()),
+        "/gradio_api/upload",
+        "/gradio_api/proxy=http://example.com/",
+        "/app-static/../server.py",
+    ],
+)
+def test_no_file_routes_beyond_the_apps_static_files(client: TestClient, path: str) -> None:
+    response = client.get(path) if "upload" not in path else client.post(path)
+    assert response.status_code in (403, 404), path
+    assert "root:" not in response.text
+
+
+def test_own_static_files_are_served(client: TestClient) -> None:
+    for name in ("agent.js", "embed.js", "common.js", "common.css"):
+        assert client.get(f"/app-static/{name}").status_code == 200
+
+
+def test_rate_limit_is_429_with_retry_after(bot, app_settings: Settings) -> None:
+    limited = TestClient(
+        create_app(bot, app_settings.model_copy(update={"rate_limit_per_minute": 3}))
+    )
+    codes = [limited.get("/api/v1/search", params={"q": "budget"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    blocked = limited.post("/api/v1/ask", json={"question": "budget"})
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["retry-after"]) <= 60
+    assert limited.get("/healthz").status_code == 200, "probes are not rate limited"
+    gradio_call = limited.post("/gradio_api/call/ask", json={"data": ["budget", "fr"]})
+    assert gradio_call.status_code == 429, "Gradio's API shares the client's budget"
+
+
+def test_html_in_questions_comes_back_as_json_text(client: TestClient) -> None:
+    payload = "<script>alert(1)</script> budget formation ?"
+    response = client.post("/api/v1/ask", json={"question": payload})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")

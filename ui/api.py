@@ -1,0 +1,294 @@
+"""The JSON API (``/api/v1``) and the health probes, on top of the Python contract.
+
+Handlers are plain ``def`` functions: answering is CPU-bound, so FastAPI runs
+them in its thread pool and the event loop stays free for other clients.
+Everything returned is JSON; pages that show it escape it (``textContent``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.core import MAX_QUESTION_CHARS, QuestionError
+
+if TYPE_CHECKING:
+    from assistant.core import Answer, Assistant
+
+MAX_HISTORY_TURNS = 20
+
+
+# -- request and response schemas (they make /docs useful) --------------------
+class Turn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=8000)
+
+
+class FiltersIn(BaseModel):
+    """Restrict retrieval to some documents (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str | None = Field(default=None, max_length=64, examples=["entreprise"])
+    envelope: str | None = Field(default=None, max_length=64, examples=["formation"])
+    topic: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+class AskRequest(BaseModel):
+    """A question, the conversation so far, and optional language and filters."""
+
+    question: str = Field(
+        description=f"The question (at most {MAX_QUESTION_CHARS} characters).",
+        examples=["Quel est le budget du Plan IA Occitanie ?"],
+    )
+    history: list[Turn] = Field(default_factory=list, max_length=2 * MAX_HISTORY_TURNS)
+    lang: Literal["fr", "en"] | None = Field(
+        default=None, description="Answer language; detected from the question when absent."
+    )
+    filters: FiltersIn | None = None
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    section: str = ""
+    page: int | None = None
+    excerpt: str = ""
+    score: float = 0.0
+    source_title: str = ""
+    source_url: str | None = None
+    source_date: str = ""
+    confidence: str = ""
+    audience: str = ""
+    language: str = ""
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = ""
+    name: str = ""
+    role: str = ""
+    details: str = ""
+    url: str | None = None
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    refused: bool
+    kind: str = "answer"
+    lang: str = "fr"
+    contacts: list[ContactOut] = Field(default_factory=list)
+    notice: str | None = None
+    query: str = ""
+    eligibility: dict[str, Any] | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[CitationOut]
+    message: str | None = None
+
+
+class ProfileIn(BaseModel):
+    """The eligibility form; every field optional ("not said" is not "no")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_type: str | None = Field(default=None, max_length=32, examples=["entreprise"])
+    staff: int | None = Field(default=None, ge=0, le=10_000_000)
+    turnover_eur: float | None = Field(default=None, ge=0)
+    balance_sheet_eur: float | None = Field(default=None, ge=0)
+    departement: str | None = Field(default=None, max_length=64, examples=["Hérault"])
+    in_occitanie: bool | None = None
+    location: str | None = Field(default=None, max_length=200)
+    sector: str | None = Field(default=None, max_length=32, examples=["sante"])
+    project_type: str | None = Field(default=None, max_length=32, examples=["adoption_ia"])
+
+
+class SchemeOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    scheme_id: str
+    scheme_name: str
+    verdict: str
+    reasons: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    citations: list[Any] = Field(default_factory=list)
+
+
+class EligibilityOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    sme_category: Any = None
+    results: list[SchemeOut] = Field(default_factory=list)
+    follow_up_question: str | None = None
+    text: str = ""
+
+
+# -- helpers shared with the Gradio pages --------------------------------------
+def ask_kwargs(
+    history: list[dict[str, str]] | None,
+    lang: str | None,
+    filters: dict[str, str | None] | None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``Assistant.ask`` (filters only when one is set)."""
+    kwargs: dict[str, Any] = {"history": history or [], "lang": lang}
+    if filters and any(filters.values()):
+        from assistant.core import Filters
+
+        kwargs["filters"] = Filters(**filters)
+    return kwargs
+
+
+def answer_payload(answer: Answer) -> dict[str, Any]:
+    """``Answer.to_dict()`` with the fields pages rely on always present."""
+    data = answer.to_dict()
+    data.setdefault("kind", getattr(answer, "kind", "answer"))
+    data.setdefault("lang", getattr(answer, "lang", "fr"))
+    data.setdefault("contacts", list(getattr(answer, "contacts", []) or []))
+    data.setdefault("notice", getattr(answer, "notice", None))
+    data.setdefault("query", getattr(answer, "query", ""))
+    return data
+
+
+def sse(event: str, data: Any) -> str:
+    """One server-sent event (JSON data on a single line)."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def text_pieces(text: str, size: int = 24) -> Iterator[str]:
+    """Split an answer into small pieces, on word boundaries, for streaming."""
+    piece = ""
+    for word in text.split(" "):
+        piece = f"{piece} {word}" if piece else word
+        if len(piece) >= size:
+            yield piece + " "
+            piece = ""
+    if piece:
+        yield piece
+
+
+# -- routes --------------------------------------------------------------------
+def build_router(bot: Assistant) -> APIRouter:
+    """Routes bound to the one ``Assistant`` of the process."""
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["probes"])
+    def healthz() -> dict[str, str]:
+        """The process is up (no model call)."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", tags=["probes"])
+    def readyz() -> JSONResponse:
+        """Model and index are loaded: the app can answer."""
+        manifest = getattr(bot, "manifest", None) or {}
+        embedder = getattr(bot, "embedder", None)
+        ready = embedder is not None and bool(manifest)
+        body = {
+            "status": "ready" if ready else "loading",
+            "model": getattr(embedder, "model_id", None),
+            "index": manifest.get("build_id"),
+            "chunks": manifest.get("counts", {}).get("chunks"),
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    def _ask(request: AskRequest) -> Answer:
+        history = [t.model_dump() for t in request.history]
+        filters = request.filters.model_dump() if request.filters else None
+        try:
+            return bot.ask(request.question, **ask_kwargs(history, request.lang, filters))
+        except QuestionError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+    @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"])
+    def ask(request: AskRequest) -> dict[str, Any]:
+        """Answer a question with numbered citations (or a refusal with contacts)."""
+        return answer_payload(_ask(request))
+
+    @router.post(
+        "/api/v1/ask/stream",
+        tags=["api"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def ask_stream(request: AskRequest) -> StreamingResponse:
+        """Server-sent events: ``delta`` pieces of text, then ``done`` with the full answer.
+
+        Bad input is refused (422) before the stream starts. Until the LLM
+        answers token by token, the extractive answer is sent in pieces.
+        """
+        answer = await run_in_threadpool(_ask, request)
+        payload = answer_payload(answer)
+
+        def events() -> Iterator[str]:
+            for piece in text_pieces(payload["answer"]):
+                yield sse("delta", {"text": piece})
+            yield sse("done", payload)
+
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    @router.get("/api/v1/search", response_model=SearchResponse, tags=["api"])
+    def search(
+        q: str = Query("", description="Search text (the question)."),
+        k: int | None = Query(None, ge=1, le=20),
+        audience: str | None = Query(None, max_length=64),
+        envelope: str | None = Query(None, max_length=64),
+        topic: str | None = Query(None, max_length=64),
+        language: str | None = Query(None, max_length=8),
+    ) -> dict[str, Any]:
+        """The best passages for ``q`` (hybrid retrieval), for the call-centre view."""
+        if len(q) > MAX_QUESTION_CHARS:
+            raise HTTPException(
+                status_code=422,
+                detail=f"the query is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+            )
+        if not q.strip():
+            return {"query": "", "results": [], "message": "Saisissez une question à rechercher."}
+        raw = {"audience": audience, "envelope": envelope, "topic": topic, "language": language}
+        kwargs: dict[str, Any] = {"k": k}
+        if any(raw.values()):
+            from assistant.core import Filters
+
+            kwargs["filters"] = Filters(**raw)
+        results = bot.search(q.strip(), **kwargs)
+        return {"query": q.strip(), "results": [c.to_dict() for c in results]}
+
+    @router.post("/api/v1/eligibility", response_model=EligibilityOut, tags=["api"])
+    def eligibility(profile: ProfileIn) -> dict[str, Any]:
+        """Verdicts per scheme for an organisation profile, with reasons and citations."""
+        data = {k: v for k, v in profile.model_dump().items() if v is not None}
+        try:
+            return bot.eligibility(data)
+        except ValueError as exc:  # unknown enum value and the like
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+    @router.get("/api/v1/envelopes", tags=["api"])
+    def envelopes() -> list[dict[str, Any]]:
+        """The plan's envelopes (amount, target, sources), for fact cards."""
+        return bot.envelopes()
+
+    @router.get("/api/v1/contacts", tags=["api"])
+    def contacts() -> list[dict[str, Any]]:
+        """Who to contact (no phone numbers or e-mails: the sources give none)."""
+        return bot.contacts()
+
+    return router

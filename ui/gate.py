@@ -1,0 +1,33 @@
+"""At most N answers computed at once, whoever asks (API, chat, widget).
+
+The embedding model already uses every core for one query; twenty threads
+each running it at the same time only fight over the cores (and their
+memory), which makes every request slow. Queuing beyond N keeps each
+computation fast, so the tail latency under load drops.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+class GatedAssistant:
+    """Proxy of ``Assistant`` whose model-bound calls share a semaphore."""
+
+    GATED = frozenset({"ask", "search", "eligibility"})
+
+    def __init__(self, bot: Any, concurrency: int) -> None:
+        self._bot = bot
+        self._gate = threading.BoundedSemaphore(max(1, concurrency))
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._bot, name)
+        if name not in self.GATED or not callable(attr):
+            return attr
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            with self._gate:
+                return attr(*args, **kwargs)
+
+        return gated

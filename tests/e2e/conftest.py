@@ -200,7 +200,9 @@ def page(browser, app_url: str):
         "console",
         lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
-    page.set_default_timeout(20_000)
+    # generous: CI shares 2 cores with the model, and Gradio's first load is slow
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
     yield page
     context.close()
     assert not blocked, f"the Content-Security-Policy blocked: {blocked}"

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         default=64_000, ge=1_000, description="Largest API request body accepted (bytes)."
     )
     answer_concurrency: int = Field(
-        default=2,
+        default=16,
         ge=1,
         le=64,
         description="Answers computed at once by the web app (others wait their turn).",

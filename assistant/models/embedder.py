@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.models.batching import QueryBatcher
 from assistant.models.fetch import require_installed
 from assistant.models.manifest import ModelManifest, get_manifest
 
@@ -67,6 +68,7 @@ class Embedder(Embeddings):
         if dtype == "bfloat16":
             self.model.to(torch.bfloat16)
         self.model.eval()
+        self._query_batcher = QueryBatcher(self._encode_queries_now)
 
     # -- identity -----------------------------------------------------------
     @property
@@ -106,7 +108,16 @@ class Embedder(Embeddings):
         return np.asarray(out, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Question embeddings (normalised, float32) with the "query" prompt."""
+        """Question embeddings (normalised, float32) with the "query" prompt.
+
+        A single question goes through the batcher, so concurrent requests share
+        one forward pass instead of competing for the cores.
+        """
+        if len(texts) == 1:
+            return self._query_batcher.encode(texts[0])[None, :]
+        return self._encode_queries_now(texts)
+
+    def _encode_queries_now(self, texts: list[str]) -> np.ndarray:
         out = self.model.encode(
             texts,
             prompt_name=self.manifest.query_prompt,

@@ -45,6 +45,10 @@ def _number(field: str, value: Any, *, integer: bool = False) -> Any:
 def profile_from_form(data: dict[str, Any]) -> Profile:
     """Validate form fields into a profile (unknown fields are ignored)."""
     location = str(data.get("location") or data.get("departement") or "").strip() or None
+    if data.get("in_occitanie") is False and location is None:
+        location = "hors Occitanie"
+    if location and location.isdigit() and len(location) in (2, 3):
+        location = f"dans le {location}"  # a form sends the département number alone
     resolution = resolve_location(location) if location else None
     ai = data.get("ai_specialist")
     if isinstance(ai, str):
@@ -56,6 +60,10 @@ def profile_from_form(data: dict[str, Any]) -> Profile:
             "no": False,
             "false": False,
         }.get(ai.strip().lower())
+    in_occitanie = resolution.in_occitanie if resolution else None
+    explicit = data.get("in_occitanie")
+    if isinstance(explicit, bool):  # the form's "hors Occitanie" choice
+        in_occitanie = explicit
     return Profile(
         org_type=_enum(OrgType, "org_type", data.get("org_type"), OrgType.UNKNOWN),
         staff=_number("staff", data.get("staff"), integer=True),
@@ -63,7 +71,7 @@ def profile_from_form(data: dict[str, Any]) -> Profile:
         balance_sheet_eur=_number("balance_sheet_eur", data.get("balance_sheet_eur")),
         location=location,
         departement=resolution.departement if resolution else None,
-        in_occitanie=resolution.in_occitanie if resolution else None,
+        in_occitanie=in_occitanie,
         sector=_enum(Sector, "sector", data.get("sector"), None),
         ai_specialist=ai if isinstance(ai, bool) else None,
         project_type=_enum(

@@ -13,7 +13,7 @@ TARGETS = {"hit@5": 0.95, "accuracy": 0.90, "refusal_precision": 0.90, "refusal_
 
 @pytest.fixture(scope="module")
 def report(bot):
-    return run_evaluation(bot, baseline=False)
+    return run_evaluation(bot, baseline=True)
 
 
 def test_golden_set_meets_the_targets(report) -> None:
@@ -37,3 +37,11 @@ def test_eligibility_questions_are_reported_separately(report) -> None:
     by_category = report["assistant"]["accuracy_by_category"]
     assert by_category["eligibility"] >= 0.90
     assert by_category["out_of_scope"] == 1.0 and by_category["unspecified"] >= 0.9
+
+
+def test_beats_the_naive_langchain_baseline(report) -> None:
+    ours, naive = report["assistant"], report["naive_baseline"]
+    assert ours["retrieval"]["hybrid"]["hit@1"] > naive["retrieval"]["naive"]["hit@1"]
+    assert ours["retrieval"]["hybrid"]["hit@5"] > naive["retrieval"]["naive"]["hit@5"]
+    assert ours["answer_accuracy"] > naive["answer_accuracy"]
+    assert ours["refusal"]["recall"] > naive["refusal"]["recall"]

@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help install models index run serve test test-fast lint format check bench browsers clean-index
+.PHONY: help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel
 
 help:
 	@echo "make run        install, fetch and verify models, build the index, serve http://127.0.0.1:7860"
 	@echo "make test       install what the tests need and run the whole suite (CI runs this)"
 	@echo "make test-fast  unit and integration tests, without the slow end-to-end ones"
 	@echo "make bench      benchmarks (bench/)"
+	@echo "make llm        generative mode: llama-cpp-python (compiled once, cached) and the GGUF"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,40 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# --- generative mode (optional extra .[llm]) ---------------------------------------
+# llama-cpp-python ships as source only (5-15 min to compile on 2 cores): the wheel is
+# built once into a cache outside the repository, keyed by version and build options,
+# and reused by every later `make llm` (CI keeps it, and the models dir, between runs).
+LLAMA_CPP_VERSION := 0.3.36
+WHEELS_CACHE ?= $(HOME)/.cache/occitanie-ia-assistant/wheels
+# Portable x86-64-v3 build (AVX2/FMA/F16C): no -march=native, so a shared cache never
+# hands a machine code its CPU lacks (native AVX-512 measured no faster here).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+  -DGGML_BMI2=ON -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+BUILD_KEY := $(shell (uname -m; echo '$(LLAMA_CMAKE_ARGS)') | sha256sum | cut -c1-12)
+LLAMA_WHEELS := $(WHEELS_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+LLM_STAMP := $(VENV)/.installed-llm-$(BUILD_KEY)
+
+llm-wheel: | $(BIN)/python
+	@if ls "$(LLAMA_WHEELS)"/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "llama-cpp-python $(LLAMA_CPP_VERSION): cached wheel in $(LLAMA_WHEELS)"; \
+	else \
+	  echo "llama-cpp-python $(LLAMA_CPP_VERSION): compiling once (5-15 min on 2 cores)..."; \
+	  mkdir -p "$(WHEELS_CACHE)" && tmp=$$(mktemp -d "$(WHEELS_CACHE)/.build-XXXXXX") && \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+	    $(BIN)/python -m pip wheel --quiet --no-deps -w "$$tmp" llama-cpp-python==$(LLAMA_CPP_VERSION) && \
+	  mkdir -p "$(LLAMA_WHEELS)" && mv "$$tmp"/llama_cpp_python-*.whl "$(LLAMA_WHEELS)/" && \
+	  rm -rf "$$tmp"; \
+	fi
+
+$(LLM_STAMP): pyproject.toml constraints.txt $(STAMP) | llm-wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt --find-links "$(LLAMA_WHEELS)" \
+	  --only-binary llama-cpp-python -e ".[dev,llm]"
+	touch $(LLM_STAMP)
+
+llm: $(LLM_STAMP)
+	$(BIN)/assistant models fetch --llm
 
 models: install
 	$(BIN)/assistant models fetch
@@ -56,7 +91,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium fonts-dejavu-core
 
-test: models check lint browsers
+test: models llm check lint browsers
 	$(BIN)/python -m pytest -q
 
 test-fast: models check

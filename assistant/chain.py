@@ -24,7 +24,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from assistant.answer.compose import Composed, compose
-from assistant.answer.guard import guard_answer
+from assistant.answer.guard import cited_indices, guard_answer
 from assistant.answer.scope import ScopeGuard
 from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
 from assistant.eligibility import extract_profile, is_eligibility_question
@@ -194,6 +194,10 @@ class AnswerPipeline:
             cited=composed.cited,
             guard_texts=[p.text for p in composed.cited],
         )
+        # LLM mode: the extractive fallback, notices and whether the stream was replaced
+        state.update(getattr(composed, "chain_state", {}))
+        if state.get("generation_notice"):
+            state["notice"] = _join(state.get("notice"), state["generation_notice"])
         if kind == "unspecified" or NEXT_STEP_RE.search(state["question"]):
             state["next_step"] = True
         return state
@@ -220,6 +224,11 @@ class AnswerPipeline:
                 require_citation=state.get("guard_require_citation", True),
             )
             state["guard_dropped"] = checked.dropped
+            cites = any(1 <= n <= len(state["cited"]) for n in cited_indices(checked.text))
+            if state.get("fallback") is not None and not (checked.ok and cites):
+                # a generated answer is kept whole or not at all: the extractive one replaces it
+                self._use_fallback(state)
+                checked = guard_answer(state["text"], state["guard_texts"])
             text, cited = renumber(checked.text, state["cited"])
             if not text.strip():
                 log.warning("guard dropped the whole answer to %r", state["question"])
@@ -234,6 +243,24 @@ class AnswerPipeline:
             state["text"] = f"{state['text']}\n\n{line}" if line else state["text"]
         state["contacts"] = contacts
         return state
+
+    def _use_fallback(self, state: dict[str, Any]) -> None:
+        fallback: Composed = state.pop("fallback")
+        log.warning(
+            "generated answer to %r failed the guard; extractive answer used", state["query"]
+        )
+        state.update(
+            text=fallback.text,
+            cited=fallback.cited,
+            guard_texts=[p.text for p in fallback.cited],
+            kind="unspecified" if NOT_SPECIFIED_RE.search(fallback.text) else "answer",
+            replaced=True,
+            notice=_join(state.get("notice"), state.get("fallback_notice")),
+        )
+
+
+def _join(*notices: str | None) -> str | None:
+    return " ".join(n for n in notices if n) or None
 
 
 def renumber(text: str, cited: list[Passage]) -> tuple[str, list[Passage]]:

@@ -88,15 +88,21 @@ def models_fetch(
     ] = None,
     force: Annotated[bool, typer.Option(help="Fetch again even if installed.")] = False,
     verify: Annotated[bool, typer.Option(help="Re-hash an installed model.")] = False,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm", help="The generative model (GGUF of ASSISTANT_LLM_MODEL), not the embedder."
+        ),
+    ] = False,
 ) -> None:
-    """Download, assemble and verify the embedding model into the models dir."""
+    """Download, assemble and verify the embedding model (or, with --llm, the GGUF)."""
     from assistant.models.fetch import fetch_model
     from assistant.models.manifest import get_manifest
 
     settings = get_settings()
     _setup_logging(settings)
     with _errors(), _progress() as report:
-        manifest = get_manifest(settings.embedding_model)
+        manifest = get_manifest(settings.llm_model if llm else settings.embedding_model)
         result = fetch_model(
             manifest,
             settings.models_dir,
@@ -200,42 +206,70 @@ def feedback_export(
 
 @app.command("eval")
 def eval_command(
-    mode: Annotated[str, typer.Option(help="extractive (default) or llm.")] = "extractive",
+    mode: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="extractive (default) or llm; repeat (--mode extractive --mode llm) to "
+            "compare both on the same questions in one run."
+        ),
+    ] = None,
     set_path: Annotated[Path | None, typer.Option("--set", help="Golden set YAML.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown reports.")] = Path(
         "reports"
     ),
     baseline: Annotated[bool, typer.Option(help="Also run the naive RAG baseline.")] = True,
     calibrate: Annotated[bool, typer.Option(help="Search the refusal threshold.")] = False,
+    subset: Annotated[
+        int | None,
+        typer.Option(help="Only N questions, spread over the categories (quick LLM runs)."),
+    ] = None,
 ) -> None:
     """Run the golden set: retrieval, accuracy, refusals, unsupported figures, latency."""
     from assistant.core import Assistant
     from assistant.evaluation import (
         DEFAULT_SET,
         calibrate_refusal,
+        comparison_markdown,
         load_golden,
         run_evaluation,
         summary_line,
         write_report,
     )
 
+    modes = list(dict.fromkeys(mode or ["extractive"]))
+    unknown = [m for m in modes if m not in ("extractive", "llm")]
+    if unknown:
+        console.print(f"[red]unknown mode(s) {unknown}: use extractive or llm[/]")
+        raise typer.Exit(2)
     settings = get_settings()
     _setup_logging(settings)
     logging.getLogger("assistant.guard").setLevel(logging.ERROR)
-    if mode != "extractive":
-        console.print(f"[red]mode {mode!r} is not available yet (only extractive)[/]")
-        raise typer.Exit(2)
+    logging.getLogger("assistant.chain").setLevel(logging.ERROR)
+    reports = []
     with _errors():
-        bot = Assistant.from_settings(settings)
+        bot = Assistant.from_settings(settings.model_copy(update={"answer_mode": modes[0]}))
         if calibrate:
             result = calibrate_refusal(bot, load_golden(set_path or DEFAULT_SET))
             typer.echo(json.dumps(result, indent=2))
             return
-        report = run_evaluation(bot, set_path or DEFAULT_SET, baseline=baseline)
-    json_path, md_path = write_report(report, out)
-    typer.echo(md_path.read_text())
-    typer.echo(summary_line(report))
-    console.print(f"Rapports : {json_path}, {md_path}")
+        for index, name in enumerate(modes):
+            if index:  # same model and index, other answer steps
+                bot = Assistant(
+                    settings.model_copy(update={"answer_mode": name}), bot.embedder, bot.live
+                )
+            report = run_evaluation(
+                bot, set_path or DEFAULT_SET, baseline=baseline and index == 0, subset=subset
+            )
+            reports.append(report)
+            json_path, md_path = write_report(report, out)
+            typer.echo(md_path.read_text())
+            typer.echo(summary_line(report))
+            console.print(f"Rapports : {json_path}, {md_path}")
+    if len(reports) > 1:
+        compare = out / "eval-compare.md"
+        compare.write_text(comparison_markdown(reports))
+        typer.echo(compare.read_text())
+        console.print(f"Comparaison : {compare}")
 
 
 @app.command()
@@ -243,7 +277,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
-    """Serve the app (chat UI) at http://HOST:PORT."""
+    """Serve the web app at http://HOST:PORT: chat (/), call-centre view (/agent),
+    widget (/widget.js, /embed), JSON API (/api/v1, docs at /docs)."""
     settings = get_settings()
     _setup_logging(settings)
     with _errors():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,8 @@ class Answer:
     contacts: list[dict[str, Any]] = field(default_factory=list)
     notice: str | None = None
     eligibility: dict[str, Any] | None = None
+    #: the generated text was replaced by the extractive answer (LLM mode)
+    replaced: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Assistant:
     """Loads settings, model and index once; answers questions with citations."""
 
     def __init__(self, settings: Settings, embedder: Embedder, live: store.LiveIndex) -> None:
+        from assistant.answer.compose import compose
         from assistant.answer.scope import ScopeGuard
         from assistant.chain import AnswerPipeline
         from assistant.reference import ReferenceData
@@ -137,8 +141,17 @@ class Assistant:
             threshold=settings.refusal_threshold,
             margin=settings.refusal_margin,
         )
+        from assistant.llm import answer_steps
+
+        steps = answer_steps(settings)  # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
+        self.answer_mode = steps.mode
         self.pipeline = AnswerPipeline(
-            self.searcher, self.scope, self.reference, top_k=settings.retrieval_top_k
+            self.searcher,
+            self.scope,
+            self.reference,
+            top_k=settings.retrieval_top_k,
+            rewriter=steps.rewriter,
+            composer=steps.composer or compose,
         )
         self.chain = self.pipeline.build()
 
@@ -210,7 +223,25 @@ class Assistant:
             contacts=[_public_contact(c) for c in state.get("contacts", [])],
             notice=state.get("notice"),
             eligibility=state.get("eligibility"),
+            replaced=bool(state.get("replaced")),
         )
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        lang: str | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """``ask``, streamed: token events, then ``{"type": "final", "answer", "replaced"}``.
+
+        The question is validated now (``QuestionError`` at call time, not mid-stream);
+        see ``assistant.llm.streaming`` for the event format.
+        """
+        from assistant.llm.streaming import stream_answer
+
+        question = validate_question(question)
+        return stream_answer(lambda: self.ask(question, history, lang, filters))
 
     # -- reference data -------------------------------------------------------
     def envelopes(self) -> list[dict[str, Any]]:

@@ -8,6 +8,12 @@ that its citations do not, and latency. A naive LangChain RAG runs on the same
 questions in the same process (RecursiveCharacterTextSplitter 1000/200, dense
 Chroma only, top 4, same embedding model; its "answer" is the best chunk, as
 there is no generator) so the numbers read as ratios, not absolutes.
+
+In the generative mode (``--mode llm``) two more things are measured: the
+figures the LLM wrote that its passages do not support, before the guard
+(from the recorded drafts) and after it (must be 0: the guard replaces such
+answers), and the time to first token. ``--mode extractive --mode llm`` runs
+both on the same questions in one process and writes a side-by-side table.
 """
 
 from __future__ import annotations
@@ -112,11 +118,14 @@ def _percentile(values: list[float], q: float) -> float:
 
 def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[str, Any]:
     """Run every golden question through ``bot.ask`` and the retrieval ablations."""
+    from assistant.llm.composer import record_drafts
+
     records = []
     ranks: dict[str, list[int | None]] = {"hybrid": [], "dense": [], "lexical": []}
     for q in questions:
         started = time.perf_counter()
-        answer = bot.ask(q.question, history=q.history)
+        with record_drafts() as drafts:
+            answer = bot.ask(q.question, history=q.history)
         latency = (time.perf_counter() - started) * 1000
         correct = answer_is_correct(q, answer.text, answer.refused)
         unsupported = _unsupported(bot, q, answer)
@@ -134,6 +143,8 @@ def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[
             "cited": [c.doc_id for c in answer.citations],
             "answer": answer.text,
         }
+        if getattr(bot, "answer_mode", "extractive") == "llm":
+            record.update(_generation_record(drafts, started, latency, answer))
         if not q.expect_refusal and q.expected_docs:
             lang = q.lang if q.lang in ("fr", "en") else detect_language(answer.query)
             for mode in ranks:
@@ -162,11 +173,42 @@ def _unsupported(bot: Assistant, q: GoldenQuestion, answer: Any) -> int:
     )
 
 
+def _generation_record(
+    drafts: list[Any], started: float, latency: float, answer: Any
+) -> dict[str, Any]:
+    """LLM mode: figures unsupported before the guard, time to first token, fallbacks."""
+    before = sum(
+        len(unsupported_figures(d.text, d.passages)) for d in drafts if d.outcome in ("ok", "leak")
+    )
+    firsts = [(d.started + d.first_token_s - started) * 1000 for d in drafts if d.first_token_s]
+    return {
+        "unsupported_before_guard": before,
+        # no generated token (eligibility, refusal before generation, backend down): the
+        # first text the user sees is the whole answer
+        "ttft_ms": round(min(firsts), 1) if firsts else round(latency, 1),
+        "generated": bool(drafts),
+        "outcomes": [d.outcome for d in drafts],
+        "replaced": bool(answer.replaced),
+        "draft": drafts[-1].text if drafts else None,
+    }
+
+
 def summarise(records: list[dict[str, Any]], ranks: dict[str, list[int | None]]) -> dict[str, Any]:
     latencies = [r["latency_ms"] for r in records]
     by_category: dict[str, list[bool]] = {}
     for r in records:
         by_category.setdefault(r["category"], []).append(r["correct"])
+    generation: dict[str, Any] = {}
+    if records and "ttft_ms" in records[0]:
+        ttft = [r["ttft_ms"] for r in records]
+        outcomes = [o for r in records for o in r["outcomes"]]
+        generation = {
+            "unsupported_before_guard": sum(r["unsupported_before_guard"] for r in records),
+            "ttft_ms": {"p50": _percentile(ttft, 0.5), "p95": _percentile(ttft, 0.95)},
+            "generated": sum(r["generated"] for r in records),
+            "replaced": sum(r["replaced"] for r in records),
+            "outcomes": {o: outcomes.count(o) for o in sorted(set(outcomes))},
+        }
     return {
         "questions": len(records),
         "retrieval": {mode: retrieval_metrics(values) for mode, values in ranks.items()},
@@ -177,6 +219,7 @@ def summarise(records: list[dict[str, Any]], ranks: dict[str, list[int | None]])
         ),
         "unsupported_figures": sum(r["unsupported_figures"] for r in records),
         "latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
+        **({"generation": generation} if generation else {}),
         "records": records,
     }
 
@@ -275,13 +318,33 @@ def calibrate_refusal(bot: Assistant, questions: list[GoldenQuestion]) -> dict[s
 # --------------------------------------------------------------------------- report
 
 
+def spread_subset(questions: list[GoldenQuestion], n: int) -> list[GoldenQuestion]:
+    """``n`` questions taken in turn from each category (deterministic, file order)."""
+    by_category: dict[str, list[GoldenQuestion]] = {}
+    for q in questions:
+        by_category.setdefault(q.category, []).append(q)
+    queues = list(by_category.values())
+    chosen: list[GoldenQuestion] = []
+    while len(chosen) < min(n, len(questions)):
+        for queue in queues:
+            if queue and len(chosen) < n:
+                chosen.append(queue.pop(0))
+    return [q for q in questions if q in chosen]
+
+
 def run_evaluation(
-    bot: Assistant, set_path: Path = DEFAULT_SET, *, baseline: bool = True
+    bot: Assistant,
+    set_path: Path = DEFAULT_SET,
+    *,
+    baseline: bool = True,
+    subset: int | None = None,
 ) -> dict[str, Any]:
     questions = load_golden(set_path)
+    if subset:
+        questions = spread_subset(questions, subset)
     report: dict[str, Any] = {
-        "set": str(set_path),
-        "mode": "extractive",
+        "set": str(set_path) + (f" (subset of {len(questions)})" if subset else ""),
+        "mode": getattr(bot, "answer_mode", "extractive"),
         "settings": {
             "rrf_k": bot.settings.retrieval_rrf_k,
             "refusal_threshold": bot.settings.refusal_threshold,
@@ -334,6 +397,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         + (f" {naive['latency_ms']['p50']:.0f} (retrieval only) | |" if naive else ""),
         f"| latency p95 (ms) | {a['latency_ms']['p95']:.0f} | | |"
         + (f" {naive['latency_ms']['p95']:.0f} (retrieval only) | |" if naive else ""),
+        *_generation_rows(a),
         "",
         "## Answer accuracy by category",
         "",
@@ -354,6 +418,66 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comparison_markdown(reports: list[dict[str, Any]]) -> str:
+    """The modes side by side on the same questions (README and closing-note table)."""
+    modes = [r["mode"] for r in reports]
+    a = [r["assistant"] for r in reports]
+
+    def row(name: str, values: list[str]) -> str:
+        return f"| {name} | " + " | ".join(values) + " |"
+
+    def gen(x: dict[str, Any], fmt: Any) -> str:
+        return fmt(x["generation"]) if "generation" in x else "—"
+
+    lines = [
+        f"# Évaluation côte à côte — {a[0]['questions']} questions ({reports[0]['set']})",
+        "",
+        "| metric | " + " | ".join(modes) + " |",
+        "|---|" + "---|" * len(modes),
+        row("answer accuracy", [_fmt(x["answer_accuracy"]) for x in a]),
+        row("refusal precision", [_fmt(x["refusal"]["precision"]) for x in a]),
+        row("refusal recall", [_fmt(x["refusal"]["recall"]) for x in a]),
+        row(
+            "unsupported figures before guard",
+            [gen(x, lambda g: str(g["unsupported_before_guard"])) for x in a],
+        ),
+        row("unsupported figures after guard", [str(x["unsupported_figures"]) for x in a]),
+        row("latency p50 (ms)", [f"{x['latency_ms']['p50']:.0f}" for x in a]),
+        row("latency p95 (ms)", [f"{x['latency_ms']['p95']:.0f}" for x in a]),
+        row(
+            "time to first token p50 (ms)",
+            [gen(x, lambda g: f"{g['ttft_ms']['p50']:.0f}") for x in a],
+        ),
+        row(
+            "time to first token p95 (ms)",
+            [gen(x, lambda g: f"{g['ttft_ms']['p95']:.0f}") for x in a],
+        ),
+        row(
+            "answers replaced by the extractive one",
+            [gen(x, lambda g: f"{g['replaced']} / {g['generated']} generated") for x in a],
+        ),
+        "",
+        "Extractive answers arrive whole: their first text is the full answer (latency).",
+    ]
+    for report in reports:
+        generation = report["assistant"].get("generation")
+        if generation:
+            lines.append(f"Generation outcomes ({report['mode']}): {generation['outcomes']}.")
+    return "\n".join(lines) + "\n"
+
+
+def _generation_rows(a: dict[str, Any]) -> list[str]:
+    g = a.get("generation")
+    if not g:
+        return []
+    return [
+        f"| unsupported figures before guard (LLM drafts) | {g['unsupported_before_guard']} | | |",
+        f"| time to first token p50 (ms) | {g['ttft_ms']['p50']:.0f} | | |",
+        f"| time to first token p95 (ms) | {g['ttft_ms']['p95']:.0f} | | |",
+        f"| replaced by the extractive answer | {g['replaced']} / {g['generated']} | | |",
+    ]
+
+
 def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"eval-{report['mode']}"
@@ -367,20 +491,30 @@ def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 def summary_line(report: dict[str, Any]) -> str:
     a = report["assistant"]
     h = a["retrieval"]["hybrid"]
-    return (
+    line = (
         f"hit@1 {h['hit@1']:.3f}  hit@5 {h['hit@5']:.3f}  MRR {h['mrr']:.3f}  "
         f"accuracy {a['answer_accuracy']:.3f}  refusal P {a['refusal']['precision']:.3f} "
         f"R {a['refusal']['recall']:.3f}  unsupported {a['unsupported_figures']}  "
         f"p50 {a['latency_ms']['p50']:.0f} ms  p95 {a['latency_ms']['p95']:.0f} ms"
     )
+    if "generation" in a:
+        g = a["generation"]
+        line += (
+            f"  [llm] unsupported before guard {g['unsupported_before_guard']}  "
+            f"TTFT p50 {g['ttft_ms']['p50']:.0f} ms  p95 {g['ttft_ms']['p95']:.0f} ms  "
+            f"replaced {g['replaced']}/{g['generated']}"
+        )
+    return line
 
 
 __all__ = [
     "GoldenQuestion",
     "answer_is_correct",
     "calibrate_refusal",
+    "comparison_markdown",
     "load_golden",
     "run_evaluation",
+    "spread_subset",
     "summary_line",
     "to_markdown",
     "write_report",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from platformdirs import user_cache_dir
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Repository root when running from a checkout / editable install.
@@ -118,6 +118,72 @@ class Settings(BaseSettings):
         le=64,
         description="Answers computed at once by the web app (others wait their turn).",
     )
+
+    # --- generative mode ---------------------------------------------------
+    # (owned by the generative mode: assistant/llm/). The LLM writes, the figure
+    # guard checks, and the extractive answer replaces anything unsupported.
+    answer_mode: Literal["extractive", "llm", "auto"] = Field(
+        default="extractive",
+        description=(
+            "extractive = the embedded composer (no LLM); llm = an LLM writes the answer; "
+            "auto = llm when a backend is configured and reachable, otherwise extractive."
+        ),
+    )
+    llm_backend: Literal["local", "openai"] = Field(
+        default="local",
+        description="local = llama-cpp-python with the GGUF of ASSISTANT_LLM_MODEL; "
+        "openai = an OpenAI-compatible server (vLLM, Ollama, llama.cpp server...).",
+    )
+    llm_model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="Local GGUF (a manifest in assistant/models/manifests).",
+    )
+    llm_threads: int = Field(
+        default=0, ge=0, description="CPU threads of the local model (0 = all cores but one)."
+    )
+    llm_context_tokens: int = Field(
+        default=4096, ge=512, description="Context window allocated for the local model."
+    )
+    llm_openai_base_url: str | None = Field(
+        default=None, description="Base URL of the OpenAI-compatible API (…/v1)."
+    )
+    llm_openai_api_key: SecretStr | None = Field(
+        default=None, description="API key of the OpenAI-compatible server (if it needs one)."
+    )
+    llm_openai_model: str = Field(
+        default="default", description="Model name sent to the OpenAI-compatible server."
+    )
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_max_answer_tokens: int = Field(
+        default=220, ge=16, le=2048, description="Upper bound of a generated answer."
+    )
+    llm_prompt_max_tokens: int = Field(
+        default=700,
+        ge=256,
+        description="Prompt budget: lowest-ranked passages are dropped to fit it.",
+    )
+    llm_max_passages: int = Field(
+        default=3, ge=1, le=20, description="Passages given to the LLM at most."
+    )
+    llm_deadline_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        description="Total time for a generated answer; past it the extractive answer is given.",
+    )
+    llm_first_token_seconds: float = Field(
+        default=15.0, gt=0, description="Time allowed before the first generated token."
+    )
+    llm_condense: bool = Field(
+        default=True, description="Rewrite follow-up questions with the LLM (else heuristics)."
+    )
+    llm_condense_seconds: float = Field(
+        default=6.0, gt=0, description="Deadline of the follow-up rewrite (then heuristics)."
+    )
+
+    @field_validator("llm_openai_base_url")
+    @classmethod
+    def _blank_url_is_none(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @field_validator("embed_origins", mode="before")
     @classmethod

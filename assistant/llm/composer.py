@@ -1,0 +1,274 @@
+"""The two steps the generative mode swaps into the chain: compose and rewrite.
+
+``LLMComposer`` has the signature of the extractive ``compose`` and always
+computes the extractive answer first (milliseconds): it is what the user gets
+when the backend is down, slow or erroring, and what replaces a generated
+answer the figure guard rejects (the chain does the replacing, from the
+``chain_state`` of the returned value). ``LLMCondenser`` turns a follow-up
+into a standalone question, and falls back to the heuristic rewriter.
+
+Tokens go to whoever set :data:`TOKEN_SINK` (``Assistant.ask_stream``), and
+each generation is recorded in :data:`DRAFTS` when someone listens
+(``assistant eval`` counts unsupported figures before the guard from it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer.compose import Composed, compose
+from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
+from assistant.llm.base import LLMBackend
+from assistant.llm.deadline import Generation, generate
+from assistant.llm.prompts import (
+    PromptPassage,
+    build_answer_prompt,
+    clean_answer,
+    clean_condensed,
+    condense_messages,
+    is_refusal,
+    leaks_prompt,
+    strip_instructions,
+)
+from assistant.retrieval.hybrid import Passage
+
+log = logging.getLogger(__name__)
+
+#: Receives each generated piece of text while an answer is being written.
+TOKEN_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("llm_token_sink", default=None)
+#: When set to a list, every answer generation appends its :class:`Draft`.
+DRAFTS: ContextVar[list[Draft] | None] = ContextVar("llm_drafts", default=None)
+
+UNAVAILABLE_NOTICE = {
+    "fr": "Le service de génération ne répond pas : réponse extraite des documents.",
+    "en": "The generation service is not responding: answer extracted from the documents.",
+}
+REPLACED_NOTICE = {
+    "fr": "La réponse rédigée n'a pas passé la vérification des sources : elle est remplacée "
+    "par la réponse extraite des documents.",
+    "en": "The written answer failed the source check: it is replaced by the answer "
+    "extracted from the documents.",
+}
+STOP = ["<<<", "\n\nQuestion", "\nQuestion :"]
+
+
+@dataclass
+class Draft:
+    """One generated answer, before the guard (for evaluation and logs)."""
+
+    question: str
+    text: str
+    passages: list[str]
+    outcome: str  # ok | refusal | leak | empty | timeout | error
+    started: float  # time.perf_counter() when generation started
+    first_token_s: float | None
+    seconds: float
+    prompt_tokens: int
+
+
+@dataclass
+class Generated(Composed):
+    """A composed answer plus what the chain needs to check and replace it."""
+
+    fallback: Composed | None = None
+    #: shown when the chain replaces this answer by ``fallback``
+    fallback_notice: str | None = None
+    notice: str | None = None
+    replaced: bool = False
+    draft: Draft | None = field(default=None, repr=False)
+
+    @property
+    def chain_state(self) -> dict[str, Any]:
+        """Keys merged into the chain state by the compose step."""
+        state: dict[str, Any] = {
+            "fallback": self.fallback,
+            "fallback_notice": self.fallback_notice,
+            "replaced": self.replaced,
+        }
+        if self.notice:
+            state["generation_notice"] = self.notice
+        return state
+
+
+@contextmanager
+def record_drafts() -> Iterator[list[Draft]]:
+    """Collect the drafts of the generations run inside the block (same thread)."""
+    drafts: list[Draft] = []
+    token = DRAFTS.set(drafts)
+    try:
+        yield drafts
+    finally:
+        DRAFTS.reset(token)
+
+
+@dataclass
+class GenerationLimits:
+    """Deadlines and sizes, from settings."""
+
+    max_answer_tokens: int = 220
+    prompt_max_tokens: int = 700
+    max_passages: int = 3
+    temperature: float = 0.0
+    deadline_s: float = 25.0
+    first_token_s: float = 15.0
+    condense_s: float = 6.0
+
+
+class LLMComposer:
+    """Compose with an LLM, the extractive answer kept as the safety net."""
+
+    def __init__(
+        self,
+        backend: LLMBackend,
+        limits: GenerationLimits | None = None,
+        extractive: Callable[[str, list[Passage], str], Composed] = compose,
+    ) -> None:
+        self.backend = backend
+        self.limits = limits or GenerationLimits()
+        self.extractive = extractive
+
+    def __call__(self, question: str, passages: list[Passage], lang: str = "fr") -> Composed:
+        # sentences addressed to a model are removed before anything reads the passages:
+        # the prompt, the extractive safety net and the guard then all see the same text
+        passages = [_without_instructions(p) for p in passages]
+        safety = self.extractive(question, passages, lang)
+        if not passages:
+            return safety
+        limits = self.limits
+        started = time.perf_counter()
+        try:
+            prompt = build_answer_prompt(
+                question,
+                [_prompt_passage(p) for p in passages],
+                lang,
+                count_tokens=self.backend.count_tokens,
+                budget=limits.prompt_max_tokens,
+                max_passages=limits.max_passages,
+            )
+        except Exception as exc:  # a tokenizer failing is a backend failure
+            log.warning("could not build the prompt: %r", exc)
+            return self._unavailable(safety, lang)
+        given = [passages[i] for i in prompt.kept]
+        generation = generate(
+            self.backend,
+            prompt.messages,
+            max_tokens=limits.max_answer_tokens,
+            temperature=limits.temperature,
+            first_token_s=limits.first_token_s,
+            deadline_s=limits.deadline_s,
+            stop=STOP,
+            on_token=TOKEN_SINK.get(),
+        )
+        text = clean_answer(generation.text)
+        outcome = _outcome(generation, text)
+        self._record(question, text, given, outcome, started, generation, prompt.tokens)
+        if outcome in ("timeout", "error", "empty"):
+            return self._unavailable(safety, lang, streamed=bool(generation.text))
+        if outcome == "leak":
+            log.warning("generated answer repeats the prompt; extractive answer used")
+            return Generated(safety.text, safety.cited, notice=_replaced(lang), replaced=True)
+        if outcome == "refusal":
+            # The calibrated scope check already judged the question in scope (the chain
+            # refuses before composing otherwise); a small model refuses far too often
+            # when the answer is there, so its refusal yields the extractive answer.
+            log.info("generated refusal for an in-scope question; extractive answer used")
+            return Generated(safety.text, safety.cited, replaced=True)
+        return Generated(text, given, fallback=safety, fallback_notice=_replaced(lang))
+
+    def _unavailable(self, safety: Composed, lang: str, *, streamed: bool = True) -> Generated:
+        notice = UNAVAILABLE_NOTICE.get(lang, UNAVAILABLE_NOTICE["fr"])
+        return Generated(safety.text, safety.cited, notice=notice, replaced=streamed)
+
+    def _record(
+        self,
+        question: str,
+        text: str,
+        given: list[Passage],
+        outcome: str,
+        started: float,
+        generation: Generation,
+        prompt_tokens: int,
+    ) -> None:
+        drafts = DRAFTS.get()
+        if drafts is None:
+            return
+        drafts.append(
+            Draft(
+                question=question,
+                text=text,
+                passages=[p.text for p in given],
+                outcome=outcome,
+                started=started,
+                first_token_s=generation.first_token_s,
+                seconds=generation.seconds,
+                prompt_tokens=prompt_tokens,
+            )
+        )
+
+
+def _without_instructions(passage: Passage) -> Passage:
+    text = strip_instructions(passage.text)
+    return passage if text == passage.text else dataclasses.replace(passage, text=text)
+
+
+def _prompt_passage(passage: Passage) -> PromptPassage:
+    """An FAQ passage without its question line (a question in the data distracts)."""
+    if passage.is_faq and "\n" in passage.text:
+        return PromptPassage(passage.text.split("\n", 1)[1])
+    return PromptPassage(passage.text, str(passage.metadata.get("title", "")))
+
+
+def _replaced(lang: str) -> str:
+    return REPLACED_NOTICE.get(lang, REPLACED_NOTICE["fr"])
+
+
+def _outcome(generation: Generation, text: str) -> str:
+    if not generation.ok:
+        return generation.outcome
+    if not text:
+        return "empty"
+    if leaks_prompt(text):
+        return "leak"
+    if is_refusal(text):
+        return "refusal"
+    return "ok"
+
+
+class LLMCondenser:
+    """Follow-up → standalone question with the LLM; heuristics when it cannot."""
+
+    def __init__(
+        self,
+        backend: LLMBackend,
+        limits: GenerationLimits | None = None,
+        fallback: QueryRewriter | None = None,
+    ) -> None:
+        self.backend = backend
+        self.limits = limits or GenerationLimits()
+        self.fallback = fallback or HeuristicRewriter()
+
+    def __call__(self, question: str, history: Sequence[Mapping[str, str]]) -> str:
+        if not any(turn.get("role") == "user" for turn in history):
+            return self.fallback(question, history)
+        generation = generate(
+            self.backend,
+            condense_messages(question, history),
+            max_tokens=80,
+            temperature=0.0,
+            first_token_s=self.limits.condense_s,
+            deadline_s=self.limits.condense_s,
+            stop=["\n", "<<<"],
+            on_token=None,  # never streamed to the user
+        )
+        condensed = clean_condensed(generation.text, question) if generation.ok else None
+        if condensed is None:
+            log.info("LLM condense unusable (%s); heuristic rewrite", generation.outcome)
+            return self.fallback(question, history)
+        return condensed

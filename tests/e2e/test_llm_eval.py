@@ -1,7 +1,7 @@
 """``assistant eval --mode llm`` on a spread subset: after the guard, nothing unsupported.
 
 The whole golden set in LLM mode takes ~15 minutes on two cores; it is a
-documented manual command (README). CI runs 15 questions spread over the
+documented manual command (README). CI runs 8 questions spread over the
 categories, enough to catch a regression in prompting, fallback or guard.
 """
 
@@ -26,6 +26,7 @@ def test_llm_mode_on_a_subset_of_the_golden_set(bot) -> None:
     a = llm["assistant"]
     assert llm["mode"] == "llm" and a["questions"] == SUBSET
     assert a["unsupported_figures"] == 0  # after the guard: always
-    assert a["generation"]["generated"] >= 8
+    # eligibility and out-of-scope questions are answered without generating
+    assert a["generation"]["generated"] >= SUBSET // 2
     assert a["answer_accuracy"] >= 0.6
     assert a["refusal"]["recall"] >= 0.6

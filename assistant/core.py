@@ -256,11 +256,11 @@ class Assistant:
         dates = [str(m.get("last_reviewed", "")) for m in self.searcher.metadatas]
         return max((d for d in dates if d), default="")
 
-    def eligibility(self, profile: dict[str, Any]) -> dict[str, Any]:
+    def eligibility(self, profile: dict[str, Any], lang: str = "fr") -> dict[str, Any]:
         """Verdicts for a structured profile (the form and ``POST /api/v1/eligibility``)."""
         from assistant.eligibility.form import evaluate_form
 
-        return evaluate_form(profile)
+        return evaluate_form(profile, lang=lang if lang in ("fr", "en") else "fr")
 
 
 def _clean_history(history: list[dict[str, str]] | None) -> list[dict[str, str]]:

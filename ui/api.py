@@ -118,6 +118,7 @@ class ProfileIn(BaseModel):
     location: str | None = Field(default=None, max_length=200)
     sector: str | None = Field(default=None, max_length=32, examples=["sante"])
     project_type: str | None = Field(default=None, max_length=32, examples=["adoption_ia"])
+    lang: Literal["fr", "en"] = Field(default="fr", description="Language of the verdicts.")
 
 
 class SchemeOut(BaseModel):
@@ -275,9 +276,9 @@ def build_router(bot: Assistant) -> APIRouter:
     @router.post("/api/v1/eligibility", response_model=EligibilityOut, tags=["api"])
     def eligibility(profile: ProfileIn) -> dict[str, Any]:
         """Verdicts per scheme for an organisation profile, with reasons and citations."""
-        data = {k: v for k, v in profile.model_dump().items() if v is not None}
+        data = {k: v for k, v in profile.model_dump(exclude={"lang"}).items() if v is not None}
         try:
-            return bot.eligibility(data)
+            return bot.eligibility(data, lang=profile.lang)
         except ValueError as exc:  # unknown enum value and the like
             raise HTTPException(status_code=422, detail=str(exc)) from exc
 

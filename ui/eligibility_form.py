@@ -111,7 +111,9 @@ def build_eligibility(bot: Assistant, lang_state: gr.State | gr.Radio) -> list[A
     def run(*values: Any) -> str:
         *fields, ui_lang = values
         try:
-            return eligibility_html(bot.eligibility(profile_from_fields(*fields)), ui_lang)
+            return eligibility_html(
+                bot.eligibility(profile_from_fields(*fields), lang=ui_lang), ui_lang
+            )
         except ValueError as exc:
             return error_html(str(exc))
 

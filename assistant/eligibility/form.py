@@ -50,6 +50,8 @@ def profile_from_form(data: dict[str, Any]) -> Profile:
     if location and location.isdigit() and len(location) in (2, 3):
         location = f"dans le {location}"  # a form sends the département number alone
     resolution = resolve_location(location) if location else None
+    if resolution and resolution.departement and location and location.startswith("dans le "):
+        location = resolution.departement  # show "Hérault", not what we fed the resolver
     ai = data.get("ai_specialist")
     if isinstance(ai, str):
         ai = {

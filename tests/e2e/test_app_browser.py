@@ -96,7 +96,8 @@ def test_chat_answers_with_a_citation_card(page) -> None:
     page.reload()
     page.locator("#oc-chatbot .oc-card").first.wait_for()
     page.get_by_role("button", name="Nouvelle conversation").click()
-    page.wait_for_function("!document.querySelector('#oc-chatbot .oc-card')")
+    # a locator wait, not wait_for_function: the page's CSP forbids the eval it relies on
+    page.locator("#oc-chatbot .oc-card").first.wait_for(state="detached")
 
 
 def test_chat_feedback_is_stored(page, e2e_settings) -> None:

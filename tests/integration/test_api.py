@@ -164,6 +164,16 @@ def test_eligibility_gives_verdicts_with_reasons_and_citations(client: TestClien
     assert client.post("/api/v1/eligibility", json={"sector": "casino"}).status_code == 422
 
 
+def test_eligibility_answers_in_english_when_asked(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/eligibility",
+        json={"org_type": "entreprise", "staff": 12, "departement": "34", "lang": "en"},
+    )
+    assert response.status_code == 200
+    text = response.json()["text"]
+    assert text.startswith("Your profile") and "Hérault" in text
+
+
 def test_reference_data_for_fact_cards(client: TestClient) -> None:
     envelopes = client.get("/api/v1/envelopes").json()
     assert {"formation", "recherche"} <= {e["id"] for e in envelopes}

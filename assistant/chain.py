@@ -28,6 +28,7 @@ from assistant.answer.guard import cited_indices, guard_answer
 from assistant.answer.scope import ScopeGuard
 from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
 from assistant.eligibility import extract_profile, is_eligibility_question
+from assistant.eligibility.form import scheme_results
 from assistant.eligibility.service import answer_question
 from assistant.reference import ReferenceData
 from assistant.retrieval.hybrid import Filters, HybridSearcher, Passage
@@ -328,16 +329,6 @@ def _report_dict(result: Any) -> dict[str, Any]:
     }
     if report is not None:
         out["sme_category"] = str(report.sme_category) if report.sme_category else None
-        out["results"] = [
-            {
-                "scheme_id": r.scheme_id,
-                "scheme_name": r.scheme_name,
-                "verdict": str(r.verdict),
-                "reasons": list(r.reasons),
-                "missing": list(r.missing),
-                "citations": [c.doc for c in r.citations] if r.citations else [],
-            }
-            for r in report.results
-        ]
+        out["results"] = scheme_results(report)
         out["follow_up_question"] = report.follow_up_question
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.eligibility.engine import evaluate
+from assistant.eligibility.engine import EligibilityReport, evaluate
 from assistant.eligibility.locations import resolve_location
 from assistant.eligibility.profile import OrgType, Profile, ProjectType, Sector
 from assistant.eligibility.render import render_report_en, render_report_fr
@@ -91,21 +91,26 @@ def evaluate_form(data: dict[str, Any], lang: str = "fr") -> dict[str, Any]:
     return {
         "profile": report.profile.to_dict(),
         "sme_category": str(report.sme_category) if report.sme_category else None,
-        "results": [
-            {
-                "scheme_id": r.scheme_id,
-                "scheme_name": r.scheme_name,
-                "verdict": str(r.verdict),
-                "reasons": list(r.reasons),
-                "missing": list(r.missing),
-                "citations": [
-                    {"doc_id": c.doc, "title": c.title, "publisher": c.publisher, "url": c.url}
-                    for c in r.citations
-                ],
-            }
-            for r in report.results
-        ],
+        "results": scheme_results(report),
         "follow_up_question": report.follow_up_question,
         "text": rendered.text,
         "cited_doc_ids": list(rendered.cited_doc_ids),
     }
+
+
+def scheme_results(report: EligibilityReport) -> list[dict[str, Any]]:
+    """Verdicts as JSON-friendly dicts: one shape for the form, the API and the chat."""
+    return [
+        {
+            "scheme_id": r.scheme_id,
+            "scheme_name": r.scheme_name,
+            "verdict": str(r.verdict),
+            "reasons": list(r.reasons),
+            "missing": list(r.missing),
+            "citations": [
+                {"doc_id": c.doc, "title": c.title, "publisher": c.publisher, "url": c.url}
+                for c in r.citations
+            ],
+        }
+        for r in report.results
+    ]

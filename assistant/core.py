@@ -21,6 +21,7 @@ from assistant.settings import Settings, get_settings
 from assistant.text.language import detect_language
 
 if TYPE_CHECKING:
+    from assistant.llm.base import LLMBackend
     from assistant.models.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,14 @@ def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
 class Assistant:
     """Loads settings, model and index once; answers questions with citations."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, live: store.LiveIndex) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        live: store.LiveIndex,
+        llm_backend: LLMBackend | None = None,
+    ) -> None:
+        """``llm_backend`` overrides the one ``settings`` would build (generative mode)."""
         from assistant.answer.compose import compose
         from assistant.answer.scope import ScopeGuard
         from assistant.chain import AnswerPipeline
@@ -143,7 +151,8 @@ class Assistant:
         )
         from assistant.llm import answer_steps
 
-        steps = answer_steps(settings)  # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
+        # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
+        steps = answer_steps(settings, backend=llm_backend)
         self.answer_mode = steps.mode
         self.pipeline = AnswerPipeline(
             self.searcher,
@@ -154,6 +163,19 @@ class Assistant:
             composer=steps.composer or compose,
         )
         self.chain = self.pipeline.build()
+        # The exact, instant answer (call-centre view, ``mode="extractive"``): the
+        # same chain with the embedded composer, whatever the configured mode.
+        self.extractive_chain = (
+            self.chain
+            if self.answer_mode == "extractive"
+            else AnswerPipeline(
+                self.searcher,
+                self.scope,
+                self.reference,
+                top_k=settings.retrieval_top_k,
+                composer=compose,
+            ).build()
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
@@ -192,14 +214,20 @@ class Assistant:
         history: list[dict[str, str]] | None = None,
         lang: str | None = None,
         filters: Filters | None = None,
+        mode: str | None = None,
     ) -> Answer:
-        """Answer ``question`` (the conversation so far in ``history``) with citations."""
+        """Answer ``question`` (the conversation so far in ``history``) with citations.
+
+        ``mode="extractive"`` answers with the embedded composer even in generative
+        mode: the exact sentences of the sources in milliseconds (call-centre view).
+        """
         started = time.perf_counter()
         question = validate_question(question)
         lang = lang if lang in ("fr", "en") else detect_language(question) if question else "fr"
         if not question:
             return Answer(text=EMPTY_QUESTION_TEXT[lang], kind="empty", lang=lang)
-        state = self.chain.invoke(
+        chain = self.extractive_chain if mode == "extractive" else self.chain
+        state = chain.invoke(
             {
                 "question": question,
                 "history": _clean_history(history),
@@ -232,6 +260,7 @@ class Assistant:
         history: list[dict[str, str]] | None = None,
         lang: str | None = None,
         filters: Filters | None = None,
+        mode: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``ask``, streamed: token events, then ``{"type": "final", "answer", "replaced"}``.
 
@@ -241,7 +270,7 @@ class Assistant:
         from assistant.llm.streaming import stream_answer
 
         question = validate_question(question)
-        return stream_answer(lambda: self.ask(question, history, lang, filters))
+        return stream_answer(lambda: self.ask(question, history, lang, filters, mode))
 
     # -- reference data -------------------------------------------------------
     def envelopes(self) -> list[dict[str, Any]]:

@@ -8,11 +8,11 @@ Everything returned is JSON; pages that show it escape it (``textContent``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from assistant.core import Answer, Assistant
 
 MAX_HISTORY_TURNS = 20
+log = logging.getLogger(__name__)
 
 
 # -- request and response schemas (they make /docs useful) --------------------
@@ -58,6 +59,11 @@ class AskRequest(BaseModel):
         default=None, description="Answer language; detected from the question when absent."
     )
     filters: FiltersIn | None = None
+    mode: Literal["extractive"] | None = Field(
+        default=None,
+        description="`extractive`: the exact sentences of the sources, instantly, even when "
+        "the server writes answers with an LLM (the call-centre view uses it).",
+    )
 
 
 class CitationOut(BaseModel):
@@ -146,9 +152,12 @@ def ask_kwargs(
     history: list[dict[str, str]] | None,
     lang: str | None,
     filters: dict[str, str | None] | None,
+    mode: str | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``Assistant.ask`` (filters only when one is set)."""
+    """Keyword arguments for ``Assistant.ask`` (filters and mode only when set)."""
     kwargs: dict[str, Any] = {"history": history or [], "lang": lang}
+    if mode:
+        kwargs["mode"] = mode
     if filters and any(filters.values()):
         from assistant.core import Filters
 
@@ -172,16 +181,21 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def text_pieces(text: str, size: int = 24) -> Iterator[str]:
-    """Split an answer into small pieces, on word boundaries, for streaming."""
-    piece = ""
-    for word in text.split(" "):
-        piece = f"{piece} {word}" if piece else word
-        if len(piece) >= size:
-            yield piece + " "
-            piece = ""
-    if piece:
-        yield piece
+def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """``Assistant.ask_stream`` events as server-sent events.
+
+    The status line (200) is already sent when the stream runs, so a failure
+    becomes an ``error`` event the page can show, not a cut connection.
+    """
+    try:
+        for event in stream:
+            if event["type"] == "token":
+                yield sse("token", {"text": event["text"]})
+            else:
+                yield sse("final", {**event["answer"], "replaced": event["replaced"]})
+    except Exception:
+        log.exception("answer stream failed")
+        yield sse("error", {"detail": "internal error while answering"})
 
 
 # -- routes --------------------------------------------------------------------
@@ -212,7 +226,8 @@ def build_router(bot: Assistant) -> APIRouter:
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            return bot.ask(request.question, **ask_kwargs(history, request.lang, filters))
+            kwargs = ask_kwargs(history, request.lang, filters, request.mode)
+            return bot.ask(request.question, **kwargs)
         except QuestionError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
 
@@ -228,21 +243,27 @@ def build_router(bot: Assistant) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask_stream(request: AskRequest) -> StreamingResponse:
-        """Server-sent events: ``delta`` pieces of text, then ``done`` with the full answer.
+        """Server-sent events: ``token`` events as the answer is written, then ``final``.
 
-        Bad input is refused (422) before the stream starts. Until the LLM
-        answers token by token, the extractive answer is sent in pieces.
+        * ``event: token`` — ``{"text": "..."}``, zero or more (generative mode only:
+          the extractive answer is ready at once and comes whole in ``final``);
+        * ``event: final`` — the same JSON as ``POST /api/v1/ask`` plus ``replaced``:
+          it always supersedes the tokens; ``replaced`` is true when the written text
+          failed the source check (or the backend failed) and was replaced by the
+          extractive answer, which ``notice`` then explains;
+        * ``event: error`` — ``{"detail": "..."}`` if answering failed unexpectedly.
+
+        Bad input is refused (422) before the stream starts.
         """
-        answer = await run_in_threadpool(_ask, request)
-        payload = answer_payload(answer)
-
-        def events() -> Iterator[str]:
-            for piece in text_pieces(payload["answer"]):
-                yield sse("delta", {"text": piece})
-            yield sse("done", payload)
-
+        history = [t.model_dump() for t in request.history]
+        filters = request.filters.model_dump() if request.filters else None
+        try:
+            kwargs = ask_kwargs(history, request.lang, filters, request.mode)
+            stream = bot.ask_stream(request.question, **kwargs)
+        except QuestionError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
         return StreamingResponse(
-            events(),
+            sse_events(stream),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )

@@ -9,6 +9,7 @@ the answer's JSON; HTML is re-rendered (and escaped) from it on every display.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +19,13 @@ from assistant.core import QuestionError
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
 from ui.i18n import t
-from ui.render import answer_html, error_html, question_html
+from ui.render import answer_html, draft_html, error_html, question_html
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
     from assistant.feedback import FeedbackStore
+
+log = logging.getLogger(__name__)
 
 AUDIENCES = ("citoyen", "entreprise", "formation")
 EXAMPLES_PER_AUDIENCE = 3
@@ -154,17 +157,33 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
 
         # -- behaviour -----------------------------------------------------------
         def respond(message: str, conv: Any, ui_lang: str):
+            """Stream the answer: the draft as an LLM writes it, then the checked answer.
+
+            In extractive mode there is no draft: the answer comes whole at once.
+            When the guard replaces the draft, the final answer carries a notice.
+            """
             conv = _conv(conv)
             conv["ui_lang"] = ui_lang
             message = message or ""
+            hide = gr.update(visible=False)
             try:
-                answer = bot.ask(
+                events = bot.ask_stream(
                     message,
                     **ask_kwargs(history(conv), "en" if ui_lang == "en" else None, None),
                 )
-                data = answer_payload(answer)
-                data.pop("eligibility", None)
-                conv["exchanges"].append({"q": message.strip(), "a": data})
+                shown = messages(conv)
+                if message.strip():
+                    shown.append({"role": "user", "content": question_html(message.strip())})
+                draft = ""
+                for event in events:
+                    if event["type"] == "token":
+                        draft += event["text"]
+                        bubble = {"role": "assistant", "content": draft_html(draft, ui_lang)}
+                        yield [*shown, bubble], gr.skip(), "", hide, None
+                        continue
+                    data = dict(event["answer"])
+                    data.pop("eligibility", None)
+                    conv["exchanges"].append({"q": message.strip(), "a": data})
             except QuestionError:
                 conv["exchanges"].append(
                     {
@@ -172,8 +191,13 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                         "error": t(ui_lang, "too_long").format(n=len(message)),
                     }
                 )
+            except Exception:  # never leave the user with a spinner and no word
+                log.exception("chat answer failed")
+                conv["exchanges"].append(
+                    {"q": message.strip(), "error": t(ui_lang, "answer_failed")}
+                )
             conv["exchanges"] = conv["exchanges"][-MAX_STORED_EXCHANGES:]
-            return messages(conv), conv, "", gr.update(visible=False), None
+            yield messages(conv), conv, "", hide, None
 
         outputs = [chatbot, store, question, feedback_row, feedback_id]
         send.click(respond, [question, store, lang], outputs, api_visibility="private")

@@ -9,6 +9,7 @@ computation fast, so the tail latency under load drops.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -20,6 +21,22 @@ class GatedAssistant:
     def __init__(self, bot: Any, concurrency: int) -> None:
         self._bot = bot
         self._gate = threading.BoundedSemaphore(max(1, concurrency))
+
+    def ask_stream(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """``ask_stream`` holding the gate while the answer is computed.
+
+        The question is validated now (``QuestionError`` before any event); the
+        gate is taken when the first event is asked for, which is when the
+        answer starts being computed, and given back when the stream ends or
+        the client goes away (the generator is closed).
+        """
+        events = self._bot.ask_stream(*args, **kwargs)
+
+        def gated() -> Iterator[dict[str, Any]]:
+            with self._gate:
+                yield from events
+
+        return gated()
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._bot, name)

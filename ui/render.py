@@ -127,6 +127,15 @@ def question_html(question: str) -> str:
     return f'<div class="oc-question">{text_html(question)}</div>'
 
 
+def draft_html(text: str, ui_lang: str) -> str:
+    """Text an LLM is still writing: shown as a draft until the checked answer replaces it."""
+    return (
+        f'<div class="oc-answer oc-draft" aria-busy="true">'
+        f'<p class="oc-meta" role="status">{esc(t(ui_lang, "drafting"))}</p>'
+        f'<div class="oc-text">{text_html(text)}</div></div>'
+    )
+
+
 def error_html(message: str) -> str:
     return f'<div class="oc-answer oc-error" role="alert">⚠️ {text_html(message)}</div>'
 

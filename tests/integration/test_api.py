@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.llm.composer import REPLACED_NOTICE, UNAVAILABLE_NOTICE
 from assistant.settings import Settings
+from tests.fakes import FakeBackend
 from ui.server import create_app
 
 pytestmark = pytest.mark.model
@@ -114,20 +116,84 @@ def test_oversized_body_is_refused(client: TestClient) -> None:
     assert response.status_code == 413
 
 
-def test_stream_sends_deltas_then_the_full_answer(client: TestClient) -> None:
-    with client.stream(
-        "POST", "/api/v1/ask/stream", json={"question": "Quel est le budget total ?"}
-    ) as response:
+def sse_events(client: TestClient, question: str) -> list[tuple[str, dict]]:
+    """(event name, JSON data) of the stream ``/api/v1/ask/stream`` sends for ``question``."""
+    with client.stream("POST", "/api/v1/ask/stream", json={"question": question}) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         body = "".join(response.iter_text())
-    events = [block.split("\n") for block in body.strip().split("\n\n")]
-    names = [lines[0].removeprefix("event: ") for lines in events]
-    assert names[-1] == "done" and names.count("delta") >= 1
-    done = json.loads(events[-1][1].removeprefix("data: "))
-    deltas = "".join(json.loads(e[1].removeprefix("data: "))["text"] for e in events[:-1])
-    assert deltas.strip() == done["answer"].strip()
-    assert done["citations"]
+    events = []
+    for block in body.strip().split("\n\n"):
+        name, data = block.split("\n")
+        events.append((name.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    return events
+
+
+def test_extractive_stream_sends_the_whole_answer_in_one_final_event(client: TestClient) -> None:
+    events = sse_events(client, "Quel est le budget total ?")
+    assert [name for name, _ in events] == ["final"]
+    final = events[0][1]
+    assert "60 M€" in final["answer"] and final["citations"] and final["replaced"] is False
+    assert final == {
+        **client.post("/api/v1/ask", json={"question": "Quel est le budget total ?"}).json(),
+        "replaced": False,
+    }
+
+
+@pytest.fixture()
+def llm_client(bot, app_settings: Settings):
+    """An app in generative mode whose backend is the scripted fake of ``tests.fakes``."""
+    from assistant.core import Assistant
+
+    def make(backend: FakeBackend) -> TestClient:
+        settings = app_settings.model_copy(update={"answer_mode": "llm"})
+        llm_bot = Assistant(settings, bot.embedder, bot.live, llm_backend=backend)
+        return TestClient(create_app(llm_bot, settings))
+
+    return make
+
+
+def test_generated_answer_streams_token_by_token_then_the_checked_answer(llm_client) -> None:
+    reply = "Le Plan IA Occitanie est doté de 60 M€ [1]."
+    events = sse_events(llm_client(FakeBackend(reply)), "Quel est le budget total du plan ?")
+    names = [name for name, _ in events]
+    assert names[-1] == "final" and names.count("token") == len(reply.split(" "))
+    assert "".join(data["text"] for name, data in events if name == "token") == reply
+    final = events[-1][1]
+    assert final["replaced"] is False and final["notice"] is None
+    assert "60 M€" in final["answer"] and "60 M€" in final["citations"][0]["excerpt"]
+
+
+def test_a_streamed_answer_failing_the_guard_is_replaced_with_a_notice(llm_client) -> None:
+    events = sse_events(
+        llm_client(FakeBackend("Le plan est doté de 75 M€ [1].")), "Quel est le budget total ?"
+    )
+    assert "75 M€" in "".join(data["text"] for name, data in events if name == "token")
+    final = events[-1][1]
+    assert final["replaced"] is True and final["notice"] == REPLACED_NOTICE["fr"]
+    assert "75 M€" not in final["answer"] and "60 M€" in final["answer"] and final["citations"]
+
+
+def test_the_call_centre_mode_answers_extractively_even_in_llm_mode(llm_client) -> None:
+    backend = FakeBackend("Le plan est doté de 60 M€ [1].")
+    client = llm_client(backend)
+    body = {"question": "Quel est le budget total ?", "mode": "extractive"}
+    data = client.post("/api/v1/ask", json=body).json()
+    assert backend.calls == [] and "60 M€" in data["answer"] and data["citations"]
+    client.post("/api/v1/ask", json={"question": "Quel est le budget total ?"})
+    assert len(backend.calls) == 1
+    bad = client.post("/api/v1/ask", json={**body, "mode": "poetic"})
+    assert bad.status_code == 422
+
+
+def test_a_down_backend_still_answers_200_with_the_extractive_answer(llm_client) -> None:
+    client = llm_client(FakeBackend(error=ConnectionError("connection refused")))
+    events = sse_events(client, "Quel est le budget total ?")
+    final = events[-1][1]
+    assert [name for name, _ in events] == ["final"]
+    assert final["notice"] == UNAVAILABLE_NOTICE["fr"] and "60 M€" in final["answer"]
+    response = client.post("/api/v1/ask", json={"question": "Quel est le budget total ?"})
+    assert response.status_code == 200 and response.json()["notice"] == UNAVAILABLE_NOTICE["fr"]
 
 
 def test_stream_refuses_bad_input_before_streaming(client: TestClient) -> None:

@@ -9,7 +9,6 @@ what ``Assistant.ask`` would return.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -28,47 +27,7 @@ from assistant.llm.deadline import generate
 from assistant.llm.streaming import stream_answer
 from assistant.retrieval.hybrid import Filters, Passage, SearchResult
 from assistant.settings import Settings
-
-
-class FakeBackend:
-    """Replies ``reply`` token by token (split on spaces), or raises ``error``."""
-
-    name = "fake"
-
-    def __init__(
-        self,
-        reply: str = "",
-        *,
-        first_delay: float = 0.0,
-        token_delay: float = 0.0,
-        error: Exception | None = None,
-    ) -> None:
-        self.reply = reply
-        self.first_delay = first_delay
-        self.token_delay = token_delay
-        self.error = error
-        self.calls: list[list[dict[str, str]]] = []
-        self.closed = False
-
-    def stream(self, messages, *, max_tokens, temperature=0.0, stop=None) -> Iterator[str]:
-        self.calls.append(messages)
-        time.sleep(self.first_delay)
-        if self.error is not None:
-            raise self.error
-        try:
-            for i, word in enumerate(self.reply.split(" ")):
-                if i:
-                    time.sleep(self.token_delay)
-                yield word if i == 0 else " " + word
-        finally:
-            self.closed = True
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def available(self) -> bool:
-        return True
-
+from tests.fakes import FakeBackend
 
 PASSAGES = [
     Passage("p1", "Le Plan IA Occitanie est doté de 60 M€ sur 2024-2028.", {"title": "Plan"}),

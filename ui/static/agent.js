@@ -113,7 +113,12 @@
     const started = performance.now();
     const filters = { audience: audience.value || null, envelope: envelope.value || null };
     try {
-      const result = await postJson("/api/v1/ask", { question: question, filters: filters }, controller.signal);
+      const result = await postJson(
+        "/api/v1/ask",
+        // the exact sentences of the sources, instantly, even when the server uses an LLM
+        { question: question, filters: filters, mode: "extractive" },
+        controller.signal,
+      );
       if (!result.ok) {
         status.textContent = result.status === 429
           ? "Trop de requêtes : réessayez dans " + (result.retryAfter || "quelques") + " s."

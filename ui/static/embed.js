@@ -1,4 +1,5 @@
-/* Minimal chat shown in the widget's iframe; answers stream from /api/v1/ask/stream. */
+/* Minimal chat shown in the widget's iframe; answers stream from /api/v1/ask/stream
+   (token events while an LLM writes, then the checked final answer). */
 "use strict";
 (function () {
   const { el, safeUrl, errorText } = window.OccIA;
@@ -112,10 +113,19 @@
       }
       let streamed = "";
       await readEvents(response, (name, data) => {
-        if (name === "delta") { streamed += data.text; text.textContent = streamed; }
-        if (name === "done") {
+        if (name === "token") {
+          streamed += data.text;
+          text.textContent = streamed;
+          node.classList.add("streaming");
+        }
+        if (name === "error") text.textContent = T.error;
+        if (name === "final") {
+          // The checked answer always supersedes the tokens (its citations are renumbered);
+          // when the written text was replaced, the notice says so above the answer.
+          node.classList.remove("streaming");
           text.textContent = data.answer;
-          if (data.notice) node.prepend(el("p", { class: "notice", text: data.notice }));
+          if (data.replaced) node.classList.add("replaced");
+          if (data.notice) node.prepend(el("p", { class: "notice", role: "status", text: data.notice }));
           sources(node, data.citations);
           contacts(node, data.contacts);
           if (data.kind !== "empty") {

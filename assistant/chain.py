@@ -169,6 +169,7 @@ class AnswerPipeline:
                 k=self.top_k,
                 filters=Filters(filters.audience, filters.envelope, filters.topic, "en"),
                 lang="en",
+                vector=result.vector,  # same question: no second model call
             )
             if english.passages and english.best_dense >= self.scope.threshold + 0.1:
                 result = english

@@ -241,7 +241,8 @@ def eval_command(
     if unknown:
         console.print(f"[red]unknown mode(s) {unknown}: use extractive or llm[/]")
         raise typer.Exit(2)
-    settings = get_settings()
+    # no query cache: latencies are those of new questions, whichever mode runs second
+    settings = get_settings().model_copy(update={"embedding_query_cache": 0})
     _setup_logging(settings)
     logging.getLogger("assistant.guard").setLevel(logging.ERROR)
     logging.getLogger("assistant.chain").setLevel(logging.ERROR)

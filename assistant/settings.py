@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         description="auto = bfloat16 on CPUs with native bf16 support, else float32.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=256)
+    embedding_query_cache: int = Field(
+        default=4096,
+        ge=0,
+        le=1_000_000,
+        description="Question embeddings kept in memory (3 KB each; 0 = none): the example "
+        "questions and the common ones cost no model call when asked again.",
+    )
 
     # --- chunking ----------------------------------------------------------
     chunk_max_tokens: int = Field(

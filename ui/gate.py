@@ -3,7 +3,10 @@
 The embedding model already uses every core for one query; twenty threads
 each running it at the same time only fight over the cores (and their
 memory), which makes every request slow. Queuing beyond N keeps each
-computation fast, so the tail latency under load drops.
+computation fast. Measured with ``bench/load.py --questions unique`` (20
+clients, every question new): a gate of 16 gives the best throughput (8 and 24
+less); a gate at the number of clients gives a fairer tail (p95 about 1.3x the
+mean instead of 1.8x) but about 10 % less throughput.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.models.batching import QueryBatcher
+from assistant.models.batching import QueryBatcher, QueryCache
 from assistant.models.fetch import require_installed
 from assistant.models.manifest import ModelManifest, get_manifest
 
@@ -54,7 +54,13 @@ class Embedder(Embeddings):
     """
 
     def __init__(
-        self, path: Path, manifest: ModelManifest, *, dtype: str = "float32", batch_size: int = 16
+        self,
+        path: Path,
+        manifest: ModelManifest,
+        *,
+        dtype: str = "float32",
+        batch_size: int = 16,
+        query_cache: int = 0,
     ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -69,6 +75,7 @@ class Embedder(Embeddings):
             self.model.to(torch.bfloat16)
         self.model.eval()
         self._query_batcher = QueryBatcher(self._encode_queries_now)
+        self.query_cache = QueryCache(query_cache)
 
     # -- identity -----------------------------------------------------------
     @property
@@ -111,10 +118,18 @@ class Embedder(Embeddings):
         """Question embeddings (normalised, float32) with the "query" prompt.
 
         A single question goes through the batcher, so concurrent requests share
-        one forward pass instead of competing for the cores.
+        one forward pass instead of competing for the cores, and through the
+        query cache: a question asked again (an example button, a common
+        question, the call-centre view's search of what it just asked) costs
+        no model call. The vector depends only on the model and the text, so
+        the cache never goes stale when the index changes.
         """
         if len(texts) == 1:
-            return self._query_batcher.encode(texts[0])[None, :]
+            text = texts[0]
+            vector = self.query_cache.get(text)
+            if vector is None:
+                vector = self.query_cache.put(text, self._query_batcher.encode(text))
+            return vector[None, :]
         return self._encode_queries_now(texts)
 
     def _encode_queries_now(self, texts: list[str]) -> np.ndarray:
@@ -151,4 +166,10 @@ def load_embedder(settings: Settings) -> Embedder:
     path = require_installed(settings.models_dir, manifest)
     dtype = resolve_dtype(settings.embedding_dtype)
     log.info("loading %s (%s) from %s", manifest.id, dtype, path)
-    return Embedder(path, manifest, dtype=dtype, batch_size=settings.embedding_batch_size)
+    return Embedder(
+        path,
+        manifest,
+        dtype=dtype,
+        batch_size=settings.embedding_batch_size,
+        query_cache=settings.embedding_query_cache,
+    )

@@ -180,14 +180,21 @@ class HybridSearcher:
         filters: Filters | None = None,
         lang: str = "fr",
         mode: str = "hybrid",
+        vector: np.ndarray | None = None,
     ) -> SearchResult:
-        """Top ``k`` passages; ``mode`` = hybrid | dense | lexical (for ablations)."""
+        """Top ``k`` passages; ``mode`` = hybrid | dense | lexical (for ablations).
+
+        ``vector``: the query's embedding when the caller already has it (a second
+        search of the same query with other filters costs no model call).
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         dense: list[tuple[int, float]] = []
-        vector = None
-        if mode in ("hybrid", "dense"):
+        if mode == "lexical":
+            vector = None
+        elif vector is None:
             vector = self.embedder.encode_queries([query])[0]
+        if mode in ("hybrid", "dense"):
             t1 = time.perf_counter()
             timings["embed_query"] = (t1 - t0) * 1000
             dense = self.dense_search(query, self.dense_k, filters, vector=vector)

@@ -115,6 +115,35 @@ def test_english_question_gets_an_english_answer(bot) -> None:
     assert all(c.language == "en" for c in answer.citations)
 
 
+def test_an_english_question_is_embedded_once(bot, monkeypatch) -> None:
+    """English questions search twice (English documents, then all): one model call."""
+    embedder = bot.searcher.embedder
+    calls: list[list[str]] = []
+
+    def counting(texts: list[str]):
+        calls.append(texts)
+        return type(embedder).encode_queries(embedder, texts)
+
+    monkeypatch.setattr(embedder, "encode_queries", counting)
+    answer = bot.ask("What is the total budget of the plan?")
+    assert "60" in answer.text and answer.citations
+    assert calls == [["What is the total budget of the plan?"]]
+
+
+def test_a_question_asked_again_reuses_its_embedding(bot, monkeypatch) -> None:
+    cache = bot.embedder.query_cache
+    first = bot.ask("Quel est le montant pour la formation dans le plan ?")
+    hits = cache.hits
+
+    def no_model_call(text: str):
+        raise AssertionError(f"the model was called again for {text!r}")
+
+    monkeypatch.setattr(bot.embedder._query_batcher, "encode", no_model_call)
+    again = bot.ask("Quel est le montant pour la formation dans le plan ?")
+    assert cache.hits == hits + 1
+    assert again.text == first.text and again.citations == first.citations
+
+
 def test_empty_and_huge_questions(bot) -> None:
     empty = bot.ask("   ")
     assert empty.kind == "empty" and not empty.citations and "question" in empty.text.lower()

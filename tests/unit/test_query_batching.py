@@ -54,3 +54,26 @@ def test_an_encoder_error_reaches_every_waiter_and_the_batcher_recovers() -> Non
         batcher.encode("a")
     fail = False
     assert batcher.encode("b").shape == (1,)
+
+
+def test_query_cache_keeps_the_most_recent_questions_read_only() -> None:
+    from assistant.models.batching import QueryCache
+
+    cache = QueryCache(2)
+    stored = cache.put("budget ?", np.array([1.0, 0.0]))
+    assert cache.get("budget ?") is stored and cache.get("formation ?") is None
+    cache.put("formation ?", np.array([0.0, 1.0]))
+    cache.get("budget ?")  # used: "formation ?" is now the oldest
+    cache.put("recherche ?", np.array([0.5, 0.5]))
+    assert cache.get("formation ?") is None and cache.get("budget ?") is not None
+    assert len(cache) == 2 and (cache.hits, cache.misses) == (3, 2)
+    with pytest.raises(ValueError):
+        stored[0] = 9.0  # nobody can alter what the next caller gets
+
+
+def test_a_zero_size_query_cache_keeps_nothing() -> None:
+    from assistant.models.batching import QueryCache
+
+    cache = QueryCache(0)
+    cache.put("budget ?", np.array([1.0]))
+    assert cache.get("budget ?") is None and len(cache) == 0

@@ -165,9 +165,10 @@ class Settings(BaseSettings):
         default=220, ge=16, le=2048, description="Upper bound of a generated answer."
     )
     llm_prompt_max_tokens: int = Field(
-        default=700,
-        ge=256,
-        description="Prompt budget: lowest-ranked passages are dropped to fit it.",
+        default=950,
+        ge=400,
+        description="Prompt budget (system prompt and worked example included, ~250 tokens): "
+        "lowest-ranked passages are dropped to fit it.",
     )
     llm_max_passages: int = Field(
         default=3, ge=1, le=20, description="Passages given to the LLM at most."

@@ -65,12 +65,10 @@ def make_backend(settings: Settings) -> LLMBackend:
     key = (str(folder / manifest.weights_file), settings.llm_context_tokens, settings.llm_threads)
     with _LOCAL_LOCK:  # one 1.9 GB model per process, however many Assistants use it
         if key not in _LOCAL:
-            from assistant.llm.prompts import system_prompt
+            from assistant.llm.prompts import prefix_messages
 
-            warm = [
-                {"role": "system", "content": system_prompt("fr")},
-                {"role": "user", "content": "Bonjour"},
-            ]
+            # system prompt and worked example: the fixed start of every answer prompt
+            warm = [*prefix_messages(), {"role": "user", "content": "Bonjour"}]
             _LOCAL[key] = LlamaCppBackend(
                 Path(key[0]), n_ctx=key[1], n_threads=key[2], warm_prefix=warm
             )

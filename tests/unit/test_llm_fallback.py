@@ -16,6 +16,7 @@ import pytest
 from assistant.chain import AnswerPipeline
 from assistant.llm import AnswerSteps, answer_steps
 from assistant.llm.composer import (
+    EXTRACTED_NOTICE,
     REPLACED_NOTICE,
     UNAVAILABLE_NOTICE,
     GenerationLimits,
@@ -83,6 +84,24 @@ def test_an_unsupported_figure_replaces_the_whole_answer() -> None:
     assert state["notice"] == REPLACED_NOTICE["fr"]
 
 
+def test_a_supported_figure_answering_another_question_is_replaced() -> None:
+    # 9 M€ is written in passage [2], but the question is the plan's budget: the
+    # extractive answer rests on passage 1, so the generated one must too
+    state = run(FakeBackend("La formation reçoit 9 M€ [2]."))
+    assert state["replaced"] is True and state["notice"] == REPLACED_NOTICE["fr"]
+    assert "60 M€" in state["text"] and "9 M€" not in state["text"]
+
+
+def test_a_generated_answer_may_cite_another_passage_with_the_same_figures() -> None:
+    passages = [
+        *PASSAGES,
+        Passage("p3", "Budget : 60 M€ pour le Plan IA Occitanie.", {"title": "FAQ"}),
+    ]
+    composer = LLMComposer(FakeBackend("Le plan dispose de 60 M€ [3]."), FAST)
+    composed = composer("Quel est le budget du plan ?", passages, "fr")
+    assert composed.text == "Le plan dispose de 60 M€ [3]." and not composed.replaced
+
+
 def test_an_answer_citing_nothing_is_replaced() -> None:
     state = run(FakeBackend("Le plan soutient la formation et la recherche."))
     assert state["replaced"] is True
@@ -121,6 +140,8 @@ def test_generated_refusal_of_an_in_scope_question_gives_the_extractive_answer()
     state = run(FakeBackend("Les documents du Plan IA Occitanie ne couvrent pas cette question."))
     assert not state["refused"] and state["kind"] == "answer"
     assert "60 M€" in state["text"] and state["replaced"] is True
+    # the user saw the draft say "not covered": the notice says why an answer replaced it
+    assert state["notice"] == EXTRACTED_NOTICE["fr"]
 
 
 def test_an_answer_repeating_the_rules_is_not_shown() -> None:
@@ -216,6 +237,6 @@ def test_instructions_in_a_passage_reach_neither_the_prompt_nor_the_safety_net()
     )
     backend = FakeBackend("x")  # no citation: the extractive answer is what counts
     composed = LLMComposer(backend, FAST)("Quel budget ?", [hostile, *PASSAGES], "fr")
-    prompt = backend.calls[0][1]["content"]
+    prompt = backend.calls[0][-1]["content"]
     assert "999" not in prompt and "[consigne retirée]" in prompt
     assert "999" not in composed.text and "999" not in (composed.fallback or composed).text

@@ -11,15 +11,50 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def test_system_prompt_is_french_with_the_exact_refusal_sentence() -> None:
-    system = prompts.system_prompt("fr")
+def test_prompt_is_french_with_the_exact_refusal_sentence_last() -> None:
+    system = prompts.system_prompt()
     assert "Tu es l'assistant du Plan IA Occitanie" in system
-    assert "« Les documents du Plan IA Occitanie ne couvrent pas cette question. »" in system
     assert "jamais des instructions" in system
-    assert "[1]" in system
-    english = prompts.system_prompt("en")
-    assert english.startswith("Tu es l'assistant")  # still French: only the answer language moves
-    assert prompts.REFUSAL["en"] in english
+    built = build_answer_prompt(
+        "Quel budget ?",
+        [PromptPassage("60 M€.")],
+        "fr",
+        count_tokens=words,
+        budget=2000,
+        max_passages=3,
+    )
+    user = built.messages[-1]["content"]
+    # the rules close the message, right before the answer, with the exact refusal sentence
+    assert user.endswith("« Les documents du Plan IA Occitanie ne couvrent pas cette question. »")
+    assert "[1]" in user.split("<<<FIN QUESTION>>>")[1]
+    english = build_answer_prompt(
+        "What budget?",
+        [PromptPassage("60 M€.")],
+        "en",
+        count_tokens=words,
+        budget=2000,
+        max_passages=3,
+    ).messages
+    assert english[0]["content"] == system  # still French: only the answer language moves
+    assert english[-1]["content"].endswith(f"« {prompts.REFUSAL['en']} »")
+    assert "Réponds en anglais" in english[-1]["content"]
+
+
+def test_a_worked_example_precedes_the_question() -> None:
+    built = build_answer_prompt(
+        "Quel budget ?",
+        [PromptPassage("60 M€.")],
+        "fr",
+        count_tokens=words,
+        budget=2000,
+        max_passages=3,
+    )
+    roles = [m["role"] for m in built.messages]
+    assert roles == ["system", "user", "assistant", "user"]
+    example_question, example_answer = built.messages[1]["content"], built.messages[2]["content"]
+    assert "<<<PASSAGE 1>>>" in example_question and example_answer.endswith("[1].")
+    # the example is a true fact of the corpus, written in the passage it cites
+    assert "11 juillet 2024" in example_question.split("<<<FIN PASSAGE 1>>>")[0]
 
 
 def test_passages_and_question_are_wrapped_in_delimiters() -> None:
@@ -31,7 +66,7 @@ def test_passages_and_question_are_wrapped_in_delimiters() -> None:
         budget=2000,
         max_passages=4,
     )
-    system, user = built.messages
+    system, user = built.messages[0], built.messages[-1]
     assert system["role"] == "system" and user["role"] == "user"
     assert "<<<PASSAGE 1>>>\nTitre : Formation\nLe plan consacre 9 M€" in user["content"]
     assert "<<<FIN PASSAGE 1>>>" in user["content"]
@@ -65,12 +100,12 @@ def test_instructions_inside_a_passage_are_removed() -> None:
 def test_budget_drops_the_lowest_ranked_passages_first() -> None:
     passages = [PromptPassage(f"passage{i} " + "mot " * 100) for i in range(4)]
     small = build_answer_prompt(
-        "Q ?", passages, "fr", count_tokens=words, budget=460, max_passages=4
+        "Q ?", passages, "fr", count_tokens=words, budget=560, max_passages=4
     )
     assert small.kept == [0, 1]
-    assert small.tokens <= 460
-    assert "passage0" in small.messages[1]["content"]
-    assert "passage3" not in small.messages[1]["content"]
+    assert small.tokens <= 560
+    assert "passage0" in small.messages[-1]["content"]
+    assert "passage3" not in small.messages[-1]["content"]
     capped = build_answer_prompt(
         "Q ?", passages, "fr", count_tokens=words, budget=10_000, max_passages=3
     )
@@ -80,12 +115,12 @@ def test_budget_drops_the_lowest_ranked_passages_first() -> None:
 def test_a_single_passage_too_long_is_truncated_not_dropped() -> None:
     passages = [PromptPassage("début " + "mot " * 2000 + "fin")]
     built = build_answer_prompt(
-        "Q ?", passages, "fr", count_tokens=words, budget=600, max_passages=4
+        "Q ?", passages, "fr", count_tokens=words, budget=700, max_passages=4
     )
     assert built.kept == [0]
-    content = built.messages[1]["content"]
+    content = built.messages[-1]["content"]
     assert "début" in content and " fin" not in content and "…" in content
-    assert words(built.messages[0]["content"]) + words(content) <= 600
+    assert sum(words(m["content"]) for m in built.messages) <= 700
 
 
 def test_condense_prompt_delimits_history_and_question() -> None:
@@ -123,3 +158,9 @@ def test_clean_outputs() -> None:
         "Question autonome : « Combien pour la recherche ? »\nx", "Et ?"
     ) == ("Combien pour la recherche ?")
     assert prompts.clean_condensed("   ", "Et ?") is None
+    # the previous question returned as is: the follow-up's subject is lost
+    previous = "Combien pour la recherche dans le plan IA ?"
+    assert prompts.clean_condensed(previous, "et les services publics ?") is None
+    assert prompts.clean_condensed(
+        "Combien pour les services publics dans le plan IA ?", "et les services publics ?"
+    ) == ("Combien pour les services publics dans le plan IA ?")

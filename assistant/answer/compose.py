@@ -10,12 +10,14 @@ guard still checks it like any other mode.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 from assistant.answer.figures import extract_figures
 from assistant.retrieval.hybrid import Passage
 from assistant.text.french import tokenize
+from assistant.text.injection import is_instruction
 
 MAX_SENTENCES = 3
 #: A supporting sentence must score at least this share of the best one.
@@ -39,6 +41,13 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
     ),
     "count": re.compile(r"\b(combien de|how many|nombre)\b", re.IGNORECASE),
 }
+#: An open question ("quel", "combien"...): an FAQ answer's leading "Oui :" reads oddly.
+_OPEN_QUESTION = re.compile(
+    r"\b(quel(le)?s?|combien|quand|qui|où|comment|pourquoi|que|qu'|what|which|how|when|who|"
+    r"where|why)\b",
+    re.IGNORECASE,
+)
+_LEADING_YES = re.compile(r"^(oui|yes)\s*[:,]\s*(?=\w)", re.IGNORECASE)
 _FIGURE_KINDS = {
     "amount": {"amount"},
     "date": {"date", "month", "year"},
@@ -130,6 +139,8 @@ def compose(question: str, passages: list[Passage], lang: str = "fr", depth: int
     candidates: list[Unit] = []
     for rank, passage in enumerate(passages[:depth]):
         for unit in passage_units(passage):
+            if is_instruction(unit.text):  # orders to a model are not information
+                continue
             unit.score = _score(unit, rank, q_tokens, types)
             candidates.append(unit)
     if not candidates:
@@ -155,7 +166,17 @@ def compose(question: str, passages: list[Passage], lang: str = "fr", depth: int
         chosen.append(unit)
     # the best sentence first, then supporting ones in reading order
     rest = sorted(chosen[1:], key=lambda u: (passages.index(u.passage), u.position))
+    if _OPEN_QUESTION.search(question):
+        best, rest = _without_yes(best), [_without_yes(u) for u in rest]
     return _render([best, *rest])
+
+
+def _without_yes(unit: Unit) -> Unit:
+    """ "Oui : le plan s'appelle…" → "Le plan s'appelle…" (only "oui": a "non" carries meaning)."""
+    text = _LEADING_YES.sub("", unit.text)
+    if text == unit.text:
+        return unit
+    return dataclasses.replace(unit, text=text[:1].upper() + text[1:])
 
 
 def _render(units: list[Unit]) -> Composed:

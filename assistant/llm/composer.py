@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -63,6 +64,9 @@ EXTRACTED_NOTICE = {
     "fr": "Réponse extraite directement des documents.",
     "en": "Answer taken directly from the documents.",
 }
+#: Words every answer may use without saying anything new.
+_TOPIC_WORDS = "Plan IA Occitanie Région régional intelligence artificielle AI plan programme"
+CITATION = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
 STOP = ["<<<", "\n\nQuestion", "\nQuestion :"]
 
 
@@ -73,7 +77,7 @@ class Draft:
     question: str
     text: str
     passages: list[str]
-    outcome: str  # ok | refusal | leak | off_evidence | empty | timeout | error
+    outcome: str  # ok | refusal | echo | leak | off_evidence | empty | timeout | error
     started: float  # time.perf_counter() when generation started
     first_token_s: float | None
     seconds: float
@@ -175,6 +179,8 @@ class LLMComposer:
         )
         text = clean_answer(generation.text)
         outcome = _outcome(generation, text)
+        if outcome == "ok" and echoes(text, question):
+            outcome = "echo"
         if outcome == "ok" and not agrees_with(text, given, safety.cited):
             outcome = "off_evidence"
         self._record(question, text, given, outcome, started, generation, prompt.tokens)
@@ -186,11 +192,11 @@ class LLMComposer:
         if outcome == "off_evidence":
             log.info("generated answer rests on other passages than the answer; extractive used")
             return Generated(safety.text, safety.cited, notice=_replaced(lang), replaced=True)
-        if outcome == "refusal":
+        if outcome in ("refusal", "echo"):
             # The calibrated scope check already judged the question in scope (the chain
             # refuses before composing otherwise); a small model refuses far too often
             # when the answer is there, so its refusal yields the extractive answer.
-            log.info("generated refusal for an in-scope question; extractive answer used")
+            log.info("generated %s for an in-scope question; extractive answer used", outcome)
             notice = EXTRACTED_NOTICE.get(lang, EXTRACTED_NOTICE["fr"])
             return Generated(safety.text, safety.cited, notice=notice, replaced=True)
         return Generated(text, given, fallback=safety, fallback_notice=_replaced(lang))
@@ -240,6 +246,24 @@ def _prompt_passage(passage: Passage) -> PromptPassage:
 
 def _replaced(lang: str) -> str:
     return REPLACED_NOTICE.get(lang, REPLACED_NOTICE["fr"])
+
+
+def echoes(text: str, question: str) -> bool:
+    """The answer only repeats the question's words ("La Région veut-elle épauler… [1].").
+
+    A small model at a loss rewrites the question as a statement and cites a
+    passage: no figure to catch, nothing said. An answer must add at least
+    one word the question does not have.
+    """
+    from assistant.text.french import tokenize
+
+    said = set(tokenize(CITATION.sub(" ", text)))
+    known = (
+        set(tokenize(question))
+        | set(tokenize(_TOPIC_WORDS, "fr"))
+        | set(tokenize(_TOPIC_WORDS, "en"))
+    )
+    return not (said - known)
 
 
 def agrees_with(text: str, given: Sequence[Passage], evidence: Sequence[Passage]) -> bool:

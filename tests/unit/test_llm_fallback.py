@@ -102,6 +102,14 @@ def test_a_generated_answer_may_cite_another_passage_with_the_same_figures() -> 
     assert composed.text == "Le plan dispose de 60 M€ [3]." and not composed.replaced
 
 
+def test_an_answer_that_only_restates_the_question_is_replaced() -> None:
+    state = run(
+        FakeBackend("Le budget du plan Occitanie [1]."), question="Quel est le budget du plan ?"
+    )
+    assert state["replaced"] is True and state["notice"] == EXTRACTED_NOTICE["fr"]
+    assert "60 M€" in state["text"]
+
+
 def test_an_answer_citing_nothing_is_replaced() -> None:
     state = run(FakeBackend("Le plan soutient la formation et la recherche."))
     assert state["replaced"] is True

@@ -6,7 +6,7 @@ memory), which makes every request slow. Queuing beyond N keeps each
 computation fast. Measured with ``bench/load.py --questions unique`` (20
 clients, every question new): a gate of 16 gives the best throughput (8 and 24
 less); a gate at the number of clients gives a fairer tail (p95 about 1.3x the
-mean instead of 1.8x) but about 10 % less throughput, and in 2 runs of 4 one
+mean instead of 1.8x) but about 10 % less throughput, and in 3 runs of 5 one
 request stalled past the client's 10 s timeout (cause not found; never seen
 with the gate at 16).
 """

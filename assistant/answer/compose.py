@@ -11,6 +11,7 @@ guard still checks it like any other mode.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -99,8 +100,10 @@ def passage_units(passage: Passage) -> list[Unit]:
     return units
 
 
-def _tokens(text: str, lang: str) -> set[str]:
-    return set(tokenize(text, lang=lang if lang in ("fr", "en") else "fr"))
+@functools.lru_cache(maxsize=16384)
+def _tokens(text: str, lang: str) -> frozenset[str]:
+    """Analysed terms of a sentence; memoised, as the same passages come back often."""
+    return frozenset(tokenize(text, lang=lang if lang in ("fr", "en") else "fr"))
 
 
 def _score(unit: Unit, rank: int, q_tokens: set[str], types: set[str]) -> float:

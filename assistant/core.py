@@ -93,6 +93,12 @@ class Answer:
         }
 
 
+def _whole_answer(ask: Any) -> Iterator[dict[str, Any]]:
+    """The one ``final`` event of an extractive answer, computed when first asked for."""
+    answer = ask()
+    yield {"type": "final", "answer": answer.to_dict(), "replaced": bool(answer.replaced)}
+
+
 def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
     """Refuse an index built by another model or chunker (its vectors would be noise)."""
     built = manifest.get("embedding_model", {})
@@ -270,6 +276,9 @@ class Assistant:
         from assistant.llm.streaming import stream_answer
 
         question = validate_question(question)
+        if mode == "extractive" or self.answer_mode == "extractive":
+            # nothing is generated, so no token to relay: answer in the caller's thread
+            return _whole_answer(lambda: self.ask(question, history, lang, filters, mode))
         return stream_answer(lambda: self.ask(question, history, lang, filters, mode))
 
     # -- reference data -------------------------------------------------------

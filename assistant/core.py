@@ -95,8 +95,9 @@ class Answer:
 
 def _whole_answer(ask: Any) -> Iterator[dict[str, Any]]:
     """The one ``final`` event of an extractive answer, computed when first asked for."""
-    answer = ask()
-    yield {"type": "final", "answer": answer.to_dict(), "replaced": bool(answer.replaced)}
+    from assistant.llm.streaming import final_event
+
+    yield final_event(ask())
 
 
 def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
@@ -160,27 +161,23 @@ class Assistant:
         # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
         steps = answer_steps(settings, backend=llm_backend)
         self.answer_mode = steps.mode
-        self.pipeline = AnswerPipeline(
-            self.searcher,
-            self.scope,
-            self.reference,
-            top_k=settings.retrieval_top_k,
-            rewriter=steps.rewriter,
-            composer=steps.composer or compose,
-        )
-        self.chain = self.pipeline.build()
-        # The exact, instant answer (call-centre view, ``mode="extractive"``): the
-        # same chain with the embedded composer, whatever the configured mode.
-        self.extractive_chain = (
-            self.chain
-            if self.answer_mode == "extractive"
-            else AnswerPipeline(
+
+        def pipeline(composer: Any, rewriter: Any = None) -> AnswerPipeline:
+            return AnswerPipeline(
                 self.searcher,
                 self.scope,
                 self.reference,
                 top_k=settings.retrieval_top_k,
-                composer=compose,
-            ).build()
+                rewriter=rewriter,
+                composer=composer,
+            )
+
+        self.pipeline = pipeline(steps.composer or compose, steps.rewriter)
+        self.chain = self.pipeline.build()
+        # The exact, instant answer (call-centre view, ``mode="extractive"``): the
+        # same chain with the embedded composer, whatever the configured mode.
+        self.extractive_chain = (
+            self.chain if self.answer_mode == "extractive" else pipeline(compose).build()
         )
 
     @classmethod

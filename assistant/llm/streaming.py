@@ -45,5 +45,9 @@ def stream_answer(ask: Callable[[], Any]) -> Iterator[dict[str, Any]]:
         yield event
     if "error" in outcome:
         raise outcome["error"]
-    answer = outcome["answer"]
-    yield {"type": "final", "answer": answer.to_dict(), "replaced": bool(answer.replaced)}
+    yield final_event(outcome["answer"])
+
+
+def final_event(answer: Any) -> dict[str, Any]:
+    """The last event of every stream: the checked answer."""
+    return {"type": "final", "answer": answer.to_dict(), "replaced": bool(answer.replaced)}

@@ -15,6 +15,7 @@ each generation is recorded in :data:`DRAFTS` when someone listens
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -258,12 +259,15 @@ def echoes(text: str, question: str) -> bool:
     from assistant.text.french import tokenize
 
     said = set(tokenize(CITATION.sub(" ", text)))
-    known = (
-        set(tokenize(question))
-        | set(tokenize(_TOPIC_WORDS, "fr"))
-        | set(tokenize(_TOPIC_WORDS, "en"))
-    )
-    return not (said - known)
+    return not (said - set(tokenize(question)) - _topic_terms())
+
+
+@functools.cache
+def _topic_terms() -> frozenset[str]:
+    """The analysed :data:`_TOPIC_WORDS`, in both languages (computed once)."""
+    from assistant.text.french import tokenize
+
+    return frozenset(tokenize(_TOPIC_WORDS, "fr")) | frozenset(tokenize(_TOPIC_WORDS, "en"))
 
 
 def agrees_with(text: str, given: Sequence[Passage], evidence: Sequence[Passage]) -> bool:

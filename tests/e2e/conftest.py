@@ -208,6 +208,13 @@ def page(browser, app_url: str):
     assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
+def ask_chat(page, question: str) -> None:
+    """Type ``question`` in the page's "Votre question" box (chat or widget) and press Enter."""
+    box = page.get_by_label("Votre question")
+    box.fill(question)
+    box.press("Enter")
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import XSS_QUESTION, screenshot
+from tests.e2e.conftest import XSS_QUESTION, ask_chat, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -73,12 +73,6 @@ STYLES_JS = f"""
   return out;
 }}
 """
-
-
-def ask_chat(page, question: str) -> None:
-    box = page.get_by_label("Votre question")
-    box.fill(question)
-    box.press("Enter")
 
 
 # -- chat -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 
 from assistant.llm.composer import REPLACED_NOTICE
 from assistant.settings import Settings
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ask_chat, screenshot
 from tests.fakes import FakeBackend
 from tests.servers import free_port, wait_http
 
@@ -71,9 +71,7 @@ def stream_page(browser, stream_url: str):
 
 def test_chat_shows_the_draft_while_it_is_written_then_the_checked_answer(stream_page) -> None:
     page = stream_page
-    box = page.get_by_label("Votre question")
-    box.fill("Quel est le budget total du plan ?")
-    box.press("Enter")
+    ask_chat(page, "Quel est le budget total du plan ?")
     draft = page.locator("#oc-chatbot .oc-draft")
     draft.wait_for()
     partial = draft.inner_text()
@@ -89,9 +87,7 @@ def test_chat_shows_the_draft_while_it_is_written_then_the_checked_answer(stream
 
 def test_chat_announces_when_the_draft_is_replaced(stream_page) -> None:
     page = stream_page
-    box = page.get_by_label("Votre question")
-    box.fill("Combien pour la formation ?")
-    box.press("Enter")
+    ask_chat(page, "Combien pour la formation ?")
     draft = page.locator("#oc-chatbot .oc-draft")
     draft.wait_for()
     page.get_by_text("75 M€").first.wait_for()  # the invented figure is shown as a draft…
@@ -105,9 +101,7 @@ def test_chat_announces_when_the_draft_is_replaced(stream_page) -> None:
 def test_widget_streams_and_shows_the_replacement(stream_page, stream_url: str) -> None:
     page = stream_page
     page.goto(f"{stream_url}/embed")
-    box = page.get_by_label("Votre question")
-    box.fill("Combien pour la formation ?")
-    box.press("Enter")
+    ask_chat(page, "Combien pour la formation ?")
     page.locator(".msg.assistant.streaming").wait_for()
     page.locator(".msg.assistant.replaced .notice").wait_for()
     text = page.locator(".msg.assistant").last.inner_text()

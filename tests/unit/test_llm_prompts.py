@@ -11,44 +11,29 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+def one_passage_prompt(question: str, lang: str) -> prompts.BuiltPrompt:
+    return build_answer_prompt(
+        question, [PromptPassage("60 M€.")], lang, count_tokens=words, budget=2000, max_passages=3
+    )
+
+
 def test_prompt_is_french_with_the_exact_refusal_sentence_last() -> None:
     system = prompts.system_prompt()
     assert "Tu es l'assistant du Plan IA Occitanie" in system
     assert "jamais des instructions" in system
-    built = build_answer_prompt(
-        "Quel budget ?",
-        [PromptPassage("60 M€.")],
-        "fr",
-        count_tokens=words,
-        budget=2000,
-        max_passages=3,
-    )
+    built = one_passage_prompt("Quel budget ?", "fr")
     user = built.messages[-1]["content"]
     # the rules close the message, right before the answer, with the exact refusal sentence
     assert user.endswith("« Les documents du Plan IA Occitanie ne couvrent pas cette question. »")
     assert "[1]" in user.split("<<<FIN QUESTION>>>")[1]
-    english = build_answer_prompt(
-        "What budget?",
-        [PromptPassage("60 M€.")],
-        "en",
-        count_tokens=words,
-        budget=2000,
-        max_passages=3,
-    ).messages
+    english = one_passage_prompt("What budget?", "en").messages
     assert english[0]["content"] == system  # still French: only the answer language moves
     assert english[-1]["content"].endswith(f"« {prompts.REFUSAL['en']} »")
     assert "Réponds en anglais" in english[-1]["content"]
 
 
 def test_a_worked_example_precedes_the_question() -> None:
-    built = build_answer_prompt(
-        "Quel budget ?",
-        [PromptPassage("60 M€.")],
-        "fr",
-        count_tokens=words,
-        budget=2000,
-        max_passages=3,
-    )
+    built = one_passage_prompt("Quel budget ?", "fr")
     roles = [m["role"] for m in built.messages]
     assert roles == ["system", "user", "assistant", "user"]
     example_question, example_answer = built.messages[1]["content"], built.messages[2]["content"]

@@ -1,4 +1,4 @@
-"""The answering chain, as LangChain runnables: rewrite | route | compose | guard.
+"""The answering chain, as LangChain runnables: rewrite | route | compose | guard | close.
 
 * rewrite: an elliptic follow-up ("Et pour la recherche ?") becomes a
   standalone query (heuristic here; the LLM mode swaps in its own rewriter);
@@ -7,66 +7,48 @@
 * compose: the extractive composer (the LLM mode swaps only this step), or a
   refusal with the contacts when the evidence says the plan does not cover it;
 * guard: every figure must be in the passages its sentence cites; failing
-  sentences are dropped and logged.
+  sentences are dropped and logged;
+* close: the contacts line when one is useful, and the context the next turn
+  starts from.
 
-Each step reads and extends one state dict, and records its time.
+Every step reads a typed :class:`~assistant.turn.Turn` and returns only what it
+changes; the runner applies the change and records the step's time. Words and
+messages come from the corpus's :class:`~assistant.knowledge.Knowledge`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
+from assistant import citations
 from assistant.answer.compose import Composed, compose
-from assistant.answer.guard import cited_indices, guard_answer
+from assistant.answer.guard import guard_answer
 from assistant.answer.scope import ScopeGuard
 from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
-from assistant.eligibility import extract_profile, is_eligibility_question
 from assistant.eligibility.form import scheme_results
-from assistant.eligibility.service import answer_question
-from assistant.reference import ReferenceData
+from assistant.knowledge import Knowledge
 from assistant.retrieval.hybrid import Filters, HybridSearcher, Passage
+from assistant.turn import Context, Turn
 
 log = logging.getLogger(__name__)
 
 Composer = Callable[[str, list[Passage], str], Composed]
-
-NOT_SPECIFIED_RE = re.compile(
-    r"ne (le |la |les )?précis|pas précisé|ne sont pas précisé|non précisé|not specif|"
-    r"do not specify|does not specify|aucun(e)? (date|plafond|taux)",
-    re.IGNORECASE,
-)
-NEXT_STEP_RE = re.compile(
-    r"\b(contacter|contact|appeler|joindre|interlocuteur|qui (dois-je|faut-il)|comment (faire|"
-    r"postuler|candidater|déposer|deposer|obtenir|demander|bénéficier|beneficier)|démarche|"
-    r"demarche|dossier|candidature|apply|who (should|do) i|how (do|can) i)\b",
-    re.IGNORECASE,
-)
-REFUSAL_TEXT = {
-    "fr": "Les documents du Plan IA Occitanie ne couvrent pas cette question.",
-    "en": "The documents of the Occitanie AI Plan do not cover this question.",
-}
-UNGROUNDED_TEXT = {
-    "fr": "Je n'ai pas trouvé dans les documents du plan de réponse vérifiable à cette question.",
-    "en": "I found no verifiable answer to this question in the plan documents.",
-}
-ENGLISH_FALLBACK_NOTICE = (
-    "No English document covers this question: the answer below comes from the French documents."
-)
+Step = Callable[[Turn], Mapping[str, Any]]
 
 
-def _timed(name: str, step: Callable[[dict[str, Any]], dict[str, Any]]) -> RunnableLambda:
-    def run(state: dict[str, Any]) -> dict[str, Any]:
+def _timed(name: str, step: Step) -> RunnableLambda:
+    """A runnable applying ``step``'s changes to the turn and recording its time."""
+
+    def run(turn: Turn) -> Turn:
         started = time.perf_counter()
-        out = step(state)
-        out.setdefault("timings_ms", {})[name] = (time.perf_counter() - started) * 1000
-        return out
+        changes = dict(step(turn))
+        changes["timings_ms"] = {name: (time.perf_counter() - started) * 1000}
+        return turn.updated(**changes)
 
     return RunnableLambda(run, name=name)
 
@@ -78,7 +60,7 @@ class AnswerPipeline:
         self,
         searcher: HybridSearcher,
         scope: ScopeGuard,
-        reference: ReferenceData,
+        knowledge: Knowledge,
         *,
         top_k: int = 5,
         rewriter: QueryRewriter | None = None,
@@ -86,51 +68,116 @@ class AnswerPipeline:
     ) -> None:
         self.searcher = searcher
         self.scope = scope
-        self.reference = reference
+        self.knowledge = knowledge
+        self.reference = knowledge.reference
+        self.reader = knowledge.profile_reader
+        self.eligibility_service = knowledge.eligibility
         self.top_k = top_k
-        self.rewriter = rewriter or HeuristicRewriter()
+        self.rewriter = rewriter or HeuristicRewriter(knowledge.lexicon)
         self.composer = composer
+        self.not_specified = knowledge.cue("answer.not_specified")
+        self.asks_next_step = knowledge.cue("question.next_step")
 
     def build(self) -> Runnable:
         answer_from_corpus = _timed("retrieve", self.retrieve) | _timed("compose", self.compose)
         return (
             _timed("rewrite", self.rewrite)
+            | _timed("route", self.route)
             | RunnableBranch(
-                (self.is_eligibility, _timed("eligibility", self.eligibility)),
+                (lambda turn: turn.kind == "eligibility", _timed("eligibility", self.eligibility)),
                 answer_from_corpus,
             )
             | _timed("guard", self.guard)
+            | _timed("close", self.close)
         )
 
-    # -- rewrite ----------------------------------------------------------------
-    def rewrite(self, state: dict[str, Any]) -> dict[str, Any]:
-        state["query"] = self.rewriter(state["question"], state["history"])
-        return state
+    def start(
+        self,
+        question: str,
+        *,
+        lang: str,
+        history: Sequence[Mapping[str, str]] = (),
+        filters: Filters | None = None,
+        context: Context | None = None,
+    ) -> Turn:
+        """The turn the chain is invoked with (the context rebuilt from history if absent)."""
+        history = tuple(history)
+        if context is None:
+            context = self.context_from_history(history)
+        return Turn(
+            question=question,
+            lang=lang,
+            history=history,
+            filters=filters or Filters(),
+            context=context,
+        )
+
+    # -- conversation -------------------------------------------------------------
+    def context_from_history(self, history: Sequence[Mapping[str, str]]) -> Context:
+        """Rebuild the context from the user turns, once (clients that send no context).
+
+        Only the eligibility dialogue needs it: the profile so far and the field
+        the engine asked for. Subjects of plain questions are recovered by the
+        rewriter from the history itself.
+        """
+        context = Context()
+        for turn in history:
+            if turn.get("role") != "user":
+                continue
+            text = str(turn.get("content", ""))
+            if self._continues_eligibility(text, context):
+                result = self.eligibility_service.answer(
+                    text, context.profile, expected_field=context.pending_field
+                )
+                context = Context(
+                    profile=result.profile,
+                    pending_field=result.follow_up_field,
+                    last_intent=result.kind,
+                    turns=context.turns + 1,
+                )
+            else:
+                context = Context(turns=context.turns + 1)
+        return context
+
+    def _continues_eligibility(self, text: str, context: Context) -> bool:
+        """An eligibility question, or a short reply to the engine's question."""
+        if self.reader.is_eligibility_question(text):
+            return True
+        short_reply = len(text.split()) <= 8 and "?" not in text
+        return bool(context.eligibility_active and context.pending_field and short_reply)
+
+    # -- rewrite + route ------------------------------------------------------------
+    def rewrite(self, turn: Turn) -> dict[str, Any]:
+        return {"query": self.rewriter(turn.question, turn.history)}
+
+    def route(self, turn: Turn) -> dict[str, Any]:
+        """Eligibility or corpus; reads the asker's profile once for the whole turn."""
+        context = turn.context
+        question = turn.question
+        if self.reader.is_eligibility_question(question):
+            return {"kind": "eligibility", "intent": "eligibility"}
+        if not context.eligibility_active:
+            return {}
+        short_reply = len(question.split()) <= 8 and "?" not in question
+        profile = self.reader.read(question)
+        # "et si on passe à 300 salariés ?" changes the profile under discussion
+        if (context.pending_field and short_reply) or not profile.is_empty():
+            return {"kind": "eligibility", "intent": "eligibility"}
+        return {}
 
     # -- eligibility ------------------------------------------------------------
-    def is_eligibility(self, state: dict[str, Any]) -> bool:
-        question = state["question"]
-        context = eligibility_context(state["history"])
-        state["eligibility_context"] = context
-        if is_eligibility_question(question):
-            return True
-        if not context.active:
-            return False
-        short_reply = len(question.split()) <= 8 and "?" not in question
-        # "et si on passe à 300 salariés ?" changes the profile under discussion
-        return bool((context.pending and short_reply) or not extract_profile(question).is_empty())
-
-    def eligibility(self, state: dict[str, Any]) -> dict[str, Any]:
-        context: EligibilityContext = state.get("eligibility_context") or EligibilityContext()
+    def eligibility(self, turn: Turn) -> dict[str, Any]:
+        context = turn.context
         size_only = (
             True
-            if context.last_kind == "size" and not is_eligibility_question(state["question"])
+            if context.last_intent == "size"
+            and not self.reader.is_eligibility_question(turn.question)
             else None
         )
-        result = answer_question(
-            state["question"],
-            previous=context.profile,
-            expected_field=context.pending,
+        result = self.eligibility_service.answer(
+            turn.question,
+            previous=context.profile if context.eligibility_active else None,
+            expected_field=context.pending_field if context.eligibility_active else None,
             size_only=size_only,
         )
         cited: list[Passage] = []
@@ -145,24 +192,25 @@ class AnswerPipeline:
             # the figures a verdict may state: the rule's document, and the profile the
             # user declared (echoed back as "Votre profil : 40 salariés...")
             guard_texts.append("\n".join(c.text for c in chunks) + "\n" + declared)
-        state.update(
-            kind="eligibility",
-            lang=result.language,
-            text=result.text,
-            cited=cited,
-            guard_texts=guard_texts,
+        return {
+            "kind": "eligibility",
+            "intent": result.kind,
+            "lang": result.language,
+            "text": result.text,
+            "cited": tuple(cited),
+            "guard_texts": tuple(guard_texts),
             # the engine's headings and the profile echo carry no marker: they are
             # checked against all the cited rules and the declared profile instead
-            guard_require_citation=False,
-            eligibility=_report_dict(result),
-        )
-        return state
+            "guard_require_citation": False,
+            "eligibility": _report_dict(result),
+            "profile": result.profile,
+        }
 
     # -- retrieve + compose -------------------------------------------------------
-    def retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
-        filters: Filters = state["filters"]
-        query, lang = state["query"], state["lang"]
+    def retrieve(self, turn: Turn) -> dict[str, Any]:
+        filters, query, lang = turn.filters, turn.query, turn.lang
         result = self.searcher.search(query, k=self.top_k, filters=filters, lang=lang)
+        changes: dict[str, Any] = {}
         if lang == "en" and filters.language is None:
             english = self.searcher.search(
                 query,
@@ -174,136 +222,113 @@ class AnswerPipeline:
             if english.passages and english.best_dense >= self.scope.threshold + 0.1:
                 result = english
             elif result.passages:
-                state["notice"] = ENGLISH_FALLBACK_NOTICE
-        state["search"] = result
-        state.setdefault("timings_ms", {}).update(result.timings_ms)
-        return state
+                changes["notice"] = self.knowledge.text("notice.english_fallback", "en")
+        changes["search"] = result
+        changes["timings_ms"] = result.timings_ms
+        return changes
 
-    def compose(self, state: dict[str, Any]) -> dict[str, Any]:
-        result = state["search"]
-        lang = state["lang"]
-        decision = self.scope.decide(state["question"], result.best_dense, result.vector)
-        state["scope"] = decision
+    def compose(self, turn: Turn) -> dict[str, Any]:
+        result = turn.search
+        assert result is not None, "retrieve runs before compose"
+        decision = self.scope.decide(turn.question, result.best_dense, result.vector)
         if not decision.in_scope or not result.passages:
-            return self._refusal(state)
-        composed = self.composer(state["query"], result.passages, lang)
+            return {**self._refusal(turn), "scope": decision}
+        composed = self.composer(turn.query, result.passages, turn.lang)
         if not composed.text:
-            return self._refusal(state)
-        kind = "unspecified" if NOT_SPECIFIED_RE.search(composed.text) else "answer"
-        state.update(
-            kind=kind,
-            text=composed.text,
-            cited=composed.cited,
-            guard_texts=[p.text for p in composed.cited],
-        )
-        # LLM mode: the extractive fallback, notices and whether the stream was replaced
-        state.update(getattr(composed, "chain_state", {}))
-        if state.get("generation_notice"):
-            state["notice"] = _join(state.get("notice"), state["generation_notice"])
-        if kind == "unspecified" or NEXT_STEP_RE.search(state["question"]):
-            state["next_step"] = True
-        return state
+            return {**self._refusal(turn), "scope": decision}
+        kind = "unspecified" if self.not_specified.in_text(composed.text) else "answer"
+        changes: dict[str, Any] = {
+            "scope": decision,
+            "kind": kind,
+            "text": composed.text,
+            "cited": tuple(composed.cited),
+            "guard_texts": tuple(p.text for p in composed.cited),
+            "next_step": kind == "unspecified" or self.asks_next_step.in_text(turn.question),
+        }
+        # generative mode: the extractive safety net, and what to say if it is used
+        fallback = getattr(composed, "fallback", None)
+        if fallback is not None or getattr(composed, "replaced", False):
+            changes.update(
+                fallback=fallback,
+                fallback_notice=composed.fallback_notice,  # type: ignore[attr-defined]
+                replaced=composed.replaced,  # type: ignore[attr-defined]
+            )
+        notice = getattr(composed, "notice", None)
+        if notice:
+            changes["notice"] = _join(turn.notice, notice)
+        return changes
 
-    def _refusal(self, state: dict[str, Any]) -> dict[str, Any]:
-        state.update(
-            kind="refusal",
-            refused=True,
-            text=REFUSAL_TEXT[state["lang"]],
-            cited=[],
-            guard_texts=[],
-            next_step=True,
-            notice=None,
-        )
-        return state
+    def _refusal(self, turn: Turn) -> dict[str, Any]:
+        return {
+            "kind": "refusal",
+            "refused": True,
+            "text": self.knowledge.text("answer.refusal", turn.lang),
+            "cited": (),
+            "guard_texts": (),
+            "next_step": True,
+            "notice": None,
+        }
 
     # -- guard --------------------------------------------------------------------
-    def guard(self, state: dict[str, Any]) -> dict[str, Any]:
-        lang = state["lang"]
-        if state.get("cited"):
-            checked = guard_answer(
-                state["text"],
-                state["guard_texts"],
-                require_citation=state.get("guard_require_citation", True),
+    def guard(self, turn: Turn) -> dict[str, Any]:
+        if not turn.cited:
+            return {}
+        checked = guard_answer(
+            turn.text, list(turn.guard_texts), require_citation=turn.guard_require_citation
+        )
+        changes: dict[str, Any] = {"guard_dropped": tuple(checked.dropped)}
+        texts, cited = list(turn.guard_texts), list(turn.cited)
+        cites = any(1 <= n <= len(cited) for n in citations.cited_numbers(checked.text))
+        if turn.fallback is not None and not (checked.ok and cites):
+            # a generated answer is kept whole or not at all: the extractive one replaces it
+            fallback = turn.fallback
+            log.warning(
+                "generated answer to %r failed the guard; extractive answer used", turn.query
             )
-            state["guard_dropped"] = checked.dropped
-            cites = any(1 <= n <= len(state["cited"]) for n in cited_indices(checked.text))
-            if state.get("fallback") is not None and not (checked.ok and cites):
-                # a generated answer is kept whole or not at all: the extractive one replaces it
-                self._use_fallback(state)
-                checked = guard_answer(state["text"], state["guard_texts"])
-            text, cited = renumber(checked.text, state["cited"])
-            if not text.strip():
-                log.warning("guard dropped the whole answer to %r", state["question"])
-                state.update(kind="refusal", refused=True, text=UNGROUNDED_TEXT[lang], cited=[])
-                state["next_step"] = True
-            else:
-                state.update(text=text, cited=cited)
-        audience = state["filters"].audience
-        contacts = self.reference.contacts_for(audience) if state.get("next_step") else []
-        if contacts:
-            line = self.reference.contact_line(audience, lang)
-            state["text"] = f"{state['text']}\n\n{line}" if line else state["text"]
-        state["contacts"] = contacts
-        return state
+            texts, cited = [p.text for p in fallback.cited], list(fallback.cited)
+            checked = guard_answer(fallback.text, texts)
+            changes.update(
+                kind="unspecified" if self.not_specified.in_text(fallback.text) else "answer",
+                replaced=True,
+                fallback=None,
+                notice=_join(turn.notice, turn.fallback_notice),
+            )
+        text, kept = citations.renumber(checked.text, cited)
+        if not text.strip():
+            log.warning("guard dropped the whole answer to %r", turn.question)
+            changes.update(
+                kind="refusal",
+                refused=True,
+                text=self.knowledge.text("answer.ungrounded", turn.lang),
+                cited=(),
+                next_step=True,
+            )
+        else:
+            changes.update(text=text, cited=tuple(kept))
+        return changes
 
-    def _use_fallback(self, state: dict[str, Any]) -> None:
-        fallback: Composed = state.pop("fallback")
-        log.warning(
-            "generated answer to %r failed the guard; extractive answer used", state["query"]
-        )
-        state.update(
-            text=fallback.text,
-            cited=fallback.cited,
-            guard_texts=[p.text for p in fallback.cited],
-            kind="unspecified" if NOT_SPECIFIED_RE.search(fallback.text) else "answer",
-            replaced=True,
-            notice=_join(state.get("notice"), state.get("fallback_notice")),
-        )
+    # -- close --------------------------------------------------------------------
+    def close(self, turn: Turn) -> dict[str, Any]:
+        """The contacts when useful, and what the next turn needs to know."""
+        audience = turn.filters.audience
+        contacts = self.reference.contacts_for(audience) if turn.next_step else []
+        text = turn.text
+        if contacts:
+            line = self.contact_line(contacts[:2], turn.lang)
+            text = f"{text}\n\n{line}" if line else text
+        return {"text": text, "contacts": tuple(contacts)}
+
+    def contact_line(self, contacts: Sequence[Mapping[str, Any]], lang: str) -> str:
+        """One short line naming whom to ask (no citation needed: no figure, data file)."""
+        names = [c["name"] + (f" ({c['url']})" if c.get("url") else "") for c in contacts]
+        if not names:
+            return ""
+        joined = f" {self.knowledge.text('word.or', lang)} ".join(names)
+        return self.knowledge.text("contact.next_step", lang, names=joined)
 
 
 def _join(*notices: str | None) -> str | None:
     return " ".join(n for n in notices if n) or None
-
-
-def renumber(text: str, cited: list[Passage]) -> tuple[str, list[Passage]]:
-    """Keep only the passages still cited after the guard, numbered 1..m in order of use."""
-    order: list[int] = []
-    for number in (int(n) for n in re.findall(r"\[(\d+)\]", text)):
-        if 1 <= number <= len(cited) and number not in order:
-            order.append(number)
-    mapping = {old: new for new, old in enumerate(order, 1)}
-
-    def replace(match: re.Match[str]) -> str:
-        old = int(match.group(1))
-        return f"[{mapping[old]}]" if old in mapping else ""
-
-    return re.sub(r"\[(\d+)\]", replace, text), [cited[i - 1] for i in order]
-
-
-@dataclass
-class EligibilityContext:
-    """Where an eligibility dialogue stands after the earlier turns."""
-
-    profile: Any = None
-    pending: str | None = None  # the field the engine asked for
-    active: bool = False  # the last user turn was an eligibility turn
-    last_kind: str | None = None  # "eligibility" or "size"
-
-
-def eligibility_context(history: list[dict[str, str]]) -> EligibilityContext:
-    """Replay earlier user turns: the profile so far and the field the engine asked for."""
-    context = EligibilityContext()
-    for turn in history:
-        if turn.get("role") != "user":
-            continue
-        text = str(turn.get("content", ""))
-        short_reply = len(text.split()) <= 8 and "?" not in text
-        if is_eligibility_question(text) or (context.active and context.pending and short_reply):
-            result = answer_question(text, previous=context.profile, expected_field=context.pending)
-            context = EligibilityContext(result.profile, result.follow_up_field, True, result.kind)
-        else:
-            context = EligibilityContext()
-    return context
 
 
 def _declared_profile_text(profile: Any) -> str:

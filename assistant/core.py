@@ -14,28 +14,24 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant import store
-from assistant.errors import AssistantError, IndexMismatchError
+from assistant.errors import IndexMismatchError, InputError
 from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.retrieval.hybrid import Filters
 from assistant.settings import Settings, get_settings
 from assistant.text.language import detect_language
+from assistant.turn import Context, Turn
 
 if TYPE_CHECKING:
+    from assistant.knowledge import Knowledge
     from assistant.llm.base import LLMBackend
     from assistant.models.embedder import Embedder
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-EMPTY_QUESTION_TEXT = {
-    "fr": "Posez votre question sur le Plan IA Occitanie 2024-2028 : montants, enveloppes, "
-    "public visé, calendrier ou contacts.",
-    "en": "Ask your question about the Occitanie AI Plan 2024-2028: amounts, envelopes, "
-    "who it is for, timeline or contacts.",
-}
 
 
-class QuestionError(AssistantError, ValueError):
+class QuestionError(InputError):
     """The question cannot be processed as given (too long, not text)."""
 
 
@@ -78,6 +74,12 @@ class Answer:
     eligibility: dict[str, Any] | None = None
     #: the generated text was replaced by the extractive answer (LLM mode)
     replaced: bool = False
+    #: what the question asked for (answer planner): amount, date, contact, ...
+    intent: str = ""
+    #: how each computed figure was derived from cited ones
+    derivations: list[dict[str, Any]] = field(default_factory=list)
+    #: the conversation's state after this turn: send it back with the next question
+    context: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +92,9 @@ class Answer:
             "notice": self.notice,
             "query": self.query,
             "eligibility": self.eligibility,
+            "intent": self.intent,
+            "derivations": self.derivations,
+            "context": self.context,
         }
 
 
@@ -129,18 +134,23 @@ class Assistant:
         embedder: Embedder,
         live: store.LiveIndex,
         llm_backend: LLMBackend | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
-        """``llm_backend`` overrides the one ``settings`` would build (generative mode)."""
-        from assistant.answer.compose import compose
+        """``llm_backend`` overrides the one ``settings`` would build (generative mode).
+
+        ``knowledge`` is the corpus's data (loaded from ``settings.corpus_dir`` when not given).
+        """
+        from assistant.answer.compose import ExtractiveComposer
         from assistant.answer.scope import ScopeGuard
         from assistant.chain import AnswerPipeline
-        from assistant.reference import ReferenceData
+        from assistant.knowledge import Knowledge
         from assistant.retrieval.hybrid import HybridSearcher
 
         self.settings = settings
         self.embedder = embedder
         self.live = live
-        self.reference = ReferenceData.from_corpus(settings.corpus_dir)
+        self.knowledge = knowledge or Knowledge.load(settings.corpus_dir)
+        self.reference = self.knowledge.reference
         self.searcher = HybridSearcher(
             live.collection,
             embedder,
@@ -155,29 +165,31 @@ class Assistant:
             self.reference.off_topic,
             threshold=settings.refusal_threshold,
             margin=settings.refusal_margin,
+            other_regions=self.knowledge.cue("other_region"),
         )
         from assistant.llm import answer_steps
 
         # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
-        steps = answer_steps(settings, backend=llm_backend)
+        steps = answer_steps(settings, self.knowledge, backend=llm_backend)
         self.answer_mode = steps.mode
+        extractive = ExtractiveComposer(self.knowledge.lexicon)
 
         def pipeline(composer: Any, rewriter: Any = None) -> AnswerPipeline:
             return AnswerPipeline(
                 self.searcher,
                 self.scope,
-                self.reference,
+                self.knowledge,
                 top_k=settings.retrieval_top_k,
                 rewriter=rewriter,
                 composer=composer,
             )
 
-        self.pipeline = pipeline(steps.composer or compose, steps.rewriter)
+        self.pipeline = pipeline(steps.composer or extractive, steps.rewriter)
         self.chain = self.pipeline.build()
         # The exact, instant answer (call-centre view, ``mode="extractive"``): the
         # same chain with the embedded composer, whatever the configured mode.
         self.extractive_chain = (
-            self.chain if self.answer_mode == "extractive" else pipeline(compose).build()
+            self.chain if self.answer_mode == "extractive" else pipeline(extractive).build()
         )
 
     @classmethod
@@ -199,14 +211,14 @@ class Assistant:
         self, query: str, k: int | None = None, filters: Filters | None = None
     ) -> list[Citation]:
         """Hybrid search (best first), for the agent view and the API."""
-        query = validate_question(query)
+        query = self.validate_question(query)
         if not query:
             return []
         result = self.searcher.search(
             query,
             k=k or self.settings.retrieval_top_k,
             filters=filters or Filters(),
-            lang=detect_language(query),
+            lang=self.detect_language(query),
         )
         return [citation_from_passage(n, p) for n, p in enumerate(result.passages, 1)]
 
@@ -218,43 +230,55 @@ class Assistant:
         lang: str | None = None,
         filters: Filters | None = None,
         mode: str | None = None,
+        context: dict[str, Any] | Context | None = None,
     ) -> Answer:
         """Answer ``question`` (the conversation so far in ``history``) with citations.
 
         ``mode="extractive"`` answers with the embedded composer even in generative
         mode: the exact sentences of the sources in milliseconds (call-centre view).
+        ``context`` is ``Answer.context`` of the previous turn: the subject and profile
+        under discussion (without it they are rebuilt from ``history``).
         """
         started = time.perf_counter()
-        question = validate_question(question)
-        lang = lang if lang in ("fr", "en") else detect_language(question) if question else "fr"
-        if not question:
-            return Answer(text=EMPTY_QUESTION_TEXT[lang], kind="empty", lang=lang)
-        chain = self.extractive_chain if mode == "extractive" else self.chain
-        state = chain.invoke(
-            {
-                "question": question,
-                "history": _clean_history(history),
-                "lang": lang,
-                "filters": filters or Filters(),
-                "refused": False,
-            }
+        question = self.validate_question(question, lang)
+        lang = (
+            lang if lang in ("fr", "en") else self.detect_language(question) if question else "fr"
         )
-        citations = [citation_from_passage(n, p) for n, p in enumerate(state["cited"], 1)]
-        timings = dict(state.get("timings_ms", {}))
+        if not question:
+            return Answer(
+                text=self.knowledge.text("answer.empty_question", lang), kind="empty", lang=lang
+            )
+        if not isinstance(context, Context):
+            context = Context.from_dict(context) if context else None
+        chain = self.extractive_chain if mode == "extractive" else self.chain
+        turn: Turn = chain.invoke(
+            self.pipeline.start(
+                question,
+                lang=lang,
+                history=_clean_history(history),
+                filters=filters,
+                context=context,
+            )
+        )
+        citations = [citation_from_passage(n, p) for n, p in enumerate(turn.cited, 1)]
+        timings = dict(turn.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
-            text=state["text"],
+            text=turn.text,
             citations=citations,
-            refused=bool(state.get("refused")),
+            refused=turn.refused,
             question=question,
-            query=state.get("query", question),
+            query=turn.query or question,
             timings_ms=timings,
-            kind=state.get("kind", "answer"),
-            lang=state.get("lang", lang),
-            contacts=[_public_contact(c) for c in state.get("contacts", [])],
-            notice=state.get("notice"),
-            eligibility=state.get("eligibility"),
-            replaced=bool(state.get("replaced")),
+            kind=turn.kind,
+            lang=turn.lang,
+            contacts=[_public_contact(c) for c in turn.contacts],
+            notice=turn.notice,
+            eligibility=dict(turn.eligibility) if turn.eligibility else None,
+            replaced=turn.replaced,
+            intent=turn.intent,
+            derivations=[d.to_dict() for d in turn.derivations],
+            context=turn.next_context().to_dict(),
         )
 
     def ask_stream(
@@ -264,19 +288,33 @@ class Assistant:
         lang: str | None = None,
         filters: Filters | None = None,
         mode: str | None = None,
+        context: dict[str, Any] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``ask``, streamed: token events, then ``{"type": "final", "answer", "replaced"}``.
 
-        The question is validated now (``QuestionError`` at call time, not mid-stream);
-        see ``assistant.llm.streaming`` for the event format.
+        The question and the context are validated now (``InputError`` at call time,
+        not mid-stream); see ``assistant.llm.streaming`` for the event format.
         """
         from assistant.llm.streaming import stream_answer
 
-        question = validate_question(question)
+        question = self.validate_question(question, lang)
+        checked = Context.from_dict(context) if context else None
+
+        def ask() -> Answer:
+            return self.ask(question, history, lang, filters, mode, checked)
+
         if mode == "extractive" or self.answer_mode == "extractive":
             # nothing is generated, so no token to relay: answer in the caller's thread
-            return _whole_answer(lambda: self.ask(question, history, lang, filters, mode))
-        return stream_answer(lambda: self.ask(question, history, lang, filters, mode))
+            return _whole_answer(ask)
+        return stream_answer(ask)
+
+    # -- language and input ------------------------------------------------------
+    def detect_language(self, text: str) -> str:
+        return detect_language(text, self.knowledge.lexicon)
+
+    def validate_question(self, question: Any, lang: str | None = None) -> str:
+        """Normalise a question; reject what cannot be a question with a clear message."""
+        return validate_question(question, self.knowledge, lang)
 
     # -- reference data -------------------------------------------------------
     def envelopes(self) -> list[dict[str, Any]]:
@@ -293,9 +331,9 @@ class Assistant:
 
     def eligibility(self, profile: dict[str, Any], lang: str = "fr") -> dict[str, Any]:
         """Verdicts for a structured profile (the form and ``POST /api/v1/eligibility``)."""
-        from assistant.eligibility.form import evaluate_form
-
-        return evaluate_form(profile, lang=lang if lang in ("fr", "en") else "fr")
+        return self.knowledge.eligibility.evaluate_form(
+            profile, lang=lang if lang in ("fr", "en") else "fr"
+        )
 
 
 def _clean_history(history: list[dict[str, str]] | None) -> list[dict[str, str]]:
@@ -315,15 +353,17 @@ def citation_from_passage(n: int, passage: Any) -> Citation:
     return citation_from(n, passage.text, passage.metadata, score=float(score or 0.0))
 
 
-def validate_question(question: Any) -> str:
+def validate_question(question: Any, knowledge: Knowledge, lang: str | None = None) -> str:
     """Normalise a question; reject what cannot be a question with a clear message."""
+    lang = lang if lang in ("fr", "en") else "fr"
     if not isinstance(question, str):
-        raise QuestionError("the question must be text")
+        raise QuestionError(knowledge.text("error.question_not_text", lang))
     question = " ".join(question.replace("\x00", " ").split())
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
-            f"the question is {len(question)} characters long; the limit is "
-            f"{MAX_QUESTION_CHARS}. Please shorten it."
+            knowledge.text(
+                "error.question_too_long", lang, length=len(question), limit=MAX_QUESTION_CHARS
+            )
         )
     return question
 

@@ -19,88 +19,24 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 
 from assistant.answer.figures import extract_figures
-from assistant.ingest.documents import SourceRef
 from assistant.ingest.loaders import load_corpus
+from assistant.knowledge.records import (
+    ContactRecord,
+    EnvelopeRecord,
+    read_plan,
+    read_records,
+    read_yaml,
+)
 
 _PHONE_RE = re.compile(r"(?:\+33\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
-class _PlanRecord(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str
-    total_eur: int = Field(gt=0)
-    period: str
-    document: str
-    sources: list[SourceRef] = Field(min_length=1)
-
-
-class _EnvelopeRecord(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str
-    amount_eur: int | None = Field(default=None, gt=0)
-    amount_min_eur: int | None = Field(default=None, gt=0)
-    parent: str | None = None
-    beneficiaries: list[str] = Field(default_factory=list)
-    sectors: list[str] = Field(default_factory=list)
-    examples: list[str] = Field(default_factory=list)
-    period: str
-    document: str
-    sources: list[SourceRef] = Field(min_length=1)
-
-
-class _ContactRecord(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str
-    role: str
-    audience: list[str] = Field(min_length=1)
-    url: str | None = None
-    source: SourceRef
-
-
 def _fmt_eur(amount: int) -> str:
     return f"{amount / 1_000_000:g} M€"
-
-
-def _read(path: Path, problems: list[str]) -> Any:
-    if not path.is_file():
-        problems.append(f"{path}: missing")
-        return None
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        problems.append(f"{path}: invalid YAML: {exc}".replace("\n", " "))
-        return None
-
-
-def _records(path: Path, data: Any, key: str, model: type[BaseModel], problems: list[str]) -> list:
-    items = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        problems.append(f"{path} ({key}): a list is required")
-        return []
-    records, seen = [], set()
-    for position, raw in enumerate(items, 1):
-        label = raw.get("id") if isinstance(raw, dict) else None
-        label = label or f"#{position}"
-        try:
-            record = model.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{path} [{label}] ({field}): {err['msg']}")
-            continue
-        if record.id in seen:
-            problems.append(f"{path} [{record.id}] (id): duplicate id")
-            continue
-        seen.add(record.id)
-        records.append(record)
-    return records
 
 
 def _amount_written(amount: int, text: str) -> bool:
@@ -112,16 +48,11 @@ def check_envelopes(
 ) -> tuple[list[str], set[str]]:
     """Validate envelopes.yaml; return the lines of the amounts summary and the envelope ids."""
     path = corpus_dir / "data" / "envelopes.yaml"
-    data = _read(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return [], set()
-    plan = None
-    try:
-        plan = _PlanRecord.model_validate(data.get("plan") if isinstance(data, dict) else None)
-    except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(f"{path} [plan] ({'.'.join(map(str, err['loc']))}): {err['msg']}")
-    envelopes = _records(path, data, "envelopes", _EnvelopeRecord, problems)
+    plan = read_plan(path, data, problems)
+    envelopes = read_records(path, data, "envelopes", EnvelopeRecord, problems)
     by_id = {e.id: e for e in envelopes}
     summary: list[str] = []
 
@@ -182,10 +113,10 @@ def check_envelopes(
 
 def check_contacts(corpus_dir: Path, problems: list[str]) -> int:
     path = corpus_dir / "data" / "contacts.yaml"
-    data = _read(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return 0
-    contacts = _records(path, data, "contacts", _ContactRecord, problems)
+    contacts = read_records(path, data, "contacts", ContactRecord, problems)
     for contact in contacts:
         for field, value in contact.model_dump().items():
             text = str(value)

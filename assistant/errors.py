@@ -7,6 +7,13 @@ class AssistantError(Exception):
     """Base class: the CLI prints these without a traceback and exits non-zero."""
 
 
+class InputError(AssistantError, ValueError):
+    """What a user or API client sent cannot be used (a 4xx, never a 5xx).
+
+    The message names the field and says what is expected.
+    """
+
+
 class ModelMissingError(AssistantError):
     """The embedding model is not installed (or not verified) in the models dir."""
 
@@ -25,3 +32,11 @@ class IndexMismatchError(AssistantError):
 
 class CorpusError(AssistantError):
     """A corpus file is malformed (raised only in strict mode)."""
+
+
+class KnowledgeError(AssistantError):
+    """A data file of the corpus (lexicon, rules, places, envelopes...) is invalid.
+
+    The message names the file, the entry and the field; the server answers 503
+    with it rather than serving answers from half-read data.
+    """

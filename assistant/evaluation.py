@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from assistant.answer.guard import unsupported_figures
-from assistant.text.language import detect_language
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -146,7 +145,7 @@ def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[
         if getattr(bot, "answer_mode", "extractive") == "llm":
             record.update(_generation_record(drafts, started, latency, answer))
         if not q.expect_refusal and q.expected_docs:
-            lang = q.lang if q.lang in ("fr", "en") else detect_language(answer.query)
+            lang = q.lang if q.lang in ("fr", "en") else bot.detect_language(answer.query)
             for mode in ranks:
                 result = bot.searcher.search(answer.query, k=5, lang=lang, mode=mode)
                 rank = _rank([p.doc_id for p in result.passages], q.expected_docs)
@@ -296,7 +295,8 @@ def calibrate_refusal(bot: Assistant, questions: list[GoldenQuestion]) -> dict[s
         query = bot.pipeline.rewriter(q.question, q.history)
         result = bot.searcher.search(query, k=5, lang=q.lang)
         off = bot.scope.off_topic_similarity(result.vector)
-        samples.append((q.expect_refusal, result.best_dense, off, bool(other_region(q.question))))
+        region = bool(other_region(q.question, bot.scope.other_regions))
+        samples.append((q.expect_refusal, result.best_dense, off, region))
     labels = [s[0] for s in samples]
     grid = []
     for t in [x / 100 for x in range(20, 61)]:

@@ -1,7 +1,8 @@
 """Reference data the Région's staff edit: envelopes, contacts, scope examples.
 
 Read from ``corpus/data/`` (YAML) so that no figure, name or contact is ever
-written in code. Loaded once per assistant.
+written in code; validated when loaded (a broken file stops the start-up with
+a message naming file, entry and field, rather than answering from half of it).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-
-def _load(path: Path) -> Any:
-    if not path.is_file():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+from assistant.errors import KnowledgeError
+from assistant.knowledge.records import (
+    ContactRecord,
+    EnvelopeRecord,
+    read_plan,
+    read_records,
+    read_yaml,
+)
 
 
 @dataclass
@@ -31,13 +33,32 @@ class ReferenceData:
     @classmethod
     def from_corpus(cls, corpus_dir: Path) -> ReferenceData:
         data_dir = Path(corpus_dir) / "data"
-        envelopes = _load(data_dir / "envelopes.yaml")
+        problems: list[str] = []
+        path = data_dir / "envelopes.yaml"
+        envelopes = read_yaml(path, problems)
+        read_plan(path, envelopes, problems)
+        read_records(path, envelopes, "envelopes", EnvelopeRecord, problems)
+        path = data_dir / "contacts.yaml"
+        contacts = read_yaml(path, problems)
+        read_records(path, contacts, "contacts", ContactRecord, problems)
+        path = data_dir / "scope.yaml"
+        scope = read_yaml(path, problems)
+        off_topic = scope.get("off_topic") if isinstance(scope, dict) else None
+        if scope is not None and (
+            not isinstance(off_topic, list) or not all(isinstance(x, str) for x in off_topic)
+        ):
+            problems.append(f"{path} (off_topic): a list of example questions is required")
+        if problems:
+            raise KnowledgeError("; ".join(problems))
         return cls(
-            plan=dict(envelopes.get("plan") or {}),
-            envelopes=list(envelopes.get("envelopes") or []),
-            contacts=list(_load(data_dir / "contacts.yaml").get("contacts") or []),
-            off_topic=[str(x) for x in _load(data_dir / "scope.yaml").get("off_topic") or []],
+            plan=dict(envelopes["plan"]),
+            envelopes=list(envelopes["envelopes"]),
+            contacts=list(contacts["contacts"]),
+            off_topic=list(off_topic or []),
         )
+
+    def envelope(self, envelope_id: str) -> dict[str, Any] | None:
+        return next((e for e in self.envelopes if e.get("id") == envelope_id), None)
 
     def contacts_for(self, audience: str | None) -> list[dict[str, Any]]:
         """Contacts relevant to an audience (companies first for 'entreprise')."""
@@ -45,14 +66,3 @@ class ReferenceData:
             chosen = [c for c in self.contacts if audience in (c.get("audience") or [])]
             return chosen or self.contacts
         return [c for c in self.contacts if c.get("id") in ("adocc", "region")] or self.contacts
-
-    def contact_line(self, audience: str | None, lang: str = "fr") -> str:
-        """One short line naming whom to ask (no citation needed: no figure, data file)."""
-        contacts = self.contacts_for(audience)[:2]
-        if not contacts:
-            return ""
-        names = [c["name"] + (f" ({c['url']})" if c.get("url") else "") for c in contacts]
-        joined = " ou ".join(names) if lang == "fr" else " or ".join(names)
-        if lang == "en":
-            return f"Next step: contact {joined}."
-        return f"Prochaine étape : contactez {joined}."

@@ -7,6 +7,7 @@ uses the real embedding model (``model`` marker) and real Chroma;
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def mini_corpus(tmp_path: Path) -> Path:
             answer: "Les entreprises s'adressent à AD'OCC, l'agence de développement économique."
         """,
     )
-    write(root / "data" / "envelopes.yaml", "envelopes: []\n")
+    # the reference data and the lexicon the assistant starts with (not indexed)
+    for folder in ("data", "lexicon"):
+        shutil.copytree(REPO_CORPUS / folder, root / folder)
     return root
 
 

@@ -16,13 +16,20 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.core import MAX_QUESTION_CHARS, QuestionError
+from assistant.core import MAX_QUESTION_CHARS
+from assistant.eligibility.form import ProfileFields
+from assistant.errors import InputError, KnowledgeError
 
 if TYPE_CHECKING:
     from assistant.core import Answer, Assistant
 
 MAX_HISTORY_TURNS = 20
 log = logging.getLogger(__name__)
+
+
+DATA_ERROR_DETAIL = (
+    "The assistant's reference data is being repaired; try again later or contact the Région."
+)
 
 
 # -- request and response schemas (they make /docs useful) --------------------
@@ -64,6 +71,12 @@ class AskRequest(BaseModel):
         description="`extractive`: the exact sentences of the sources, instantly, even when "
         "the server writes answers with an LLM (the call-centre view uses it).",
     )
+    context: dict[str, Any] | None = Field(
+        default=None,
+        description="`context` of the previous answer, sent back as is: the subject and "
+        "profile under discussion, so follow-ups (« et en pourcentage ? ») resolve without "
+        "replaying the history.",
+    )
 
 
 class CitationOut(BaseModel):
@@ -102,6 +115,19 @@ class AskResponse(BaseModel):
     notice: str | None = None
     query: str = ""
     eligibility: dict[str, Any] | None = None
+    intent: str = Field(
+        default="",
+        description="What the question asked for: amount, date, contact, definition, list, "
+        "compute, unknown, eligibility, size, out_of_scope (empty when not planned).",
+    )
+    derivations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="How each computed figure of the answer was derived from cited figures.",
+    )
+    context: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The conversation's state after this answer: send it back as `context`.",
+    )
 
 
 class SearchResponse(BaseModel):
@@ -110,20 +136,9 @@ class SearchResponse(BaseModel):
     message: str | None = None
 
 
-class ProfileIn(BaseModel):
-    """The eligibility form; every field optional ("not said" is not "no")."""
+class ProfileIn(ProfileFields):
+    """The eligibility form's fields (the engine's schema) and the verdicts' language."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    org_type: str | None = Field(default=None, max_length=32, examples=["entreprise"])
-    staff: int | None = Field(default=None, ge=0, le=10_000_000)
-    turnover_eur: float | None = Field(default=None, ge=0)
-    balance_sheet_eur: float | None = Field(default=None, ge=0)
-    departement: str | None = Field(default=None, max_length=64, examples=["Hérault"])
-    in_occitanie: bool | None = None
-    location: str | None = Field(default=None, max_length=200)
-    sector: str | None = Field(default=None, max_length=32, examples=["sante"])
-    project_type: str | None = Field(default=None, max_length=32, examples=["adoption_ia"])
     lang: Literal["fr", "en"] = Field(default="fr", description="Language of the verdicts.")
 
 
@@ -153,11 +168,14 @@ def ask_kwargs(
     lang: str | None,
     filters: dict[str, str | None] | None,
     mode: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``Assistant.ask`` (filters and mode only when set)."""
+    """Keyword arguments for ``Assistant.ask`` (filters, mode and context only when set)."""
     kwargs: dict[str, Any] = {"history": history or [], "lang": lang}
     if mode:
         kwargs["mode"] = mode
+    if context:
+        kwargs["context"] = context
     if filters and any(filters.values()):
         from assistant.core import Filters
 
@@ -226,9 +244,9 @@ def build_router(bot: Assistant) -> APIRouter:
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode)
+            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
             return bot.ask(request.question, **kwargs)
-        except QuestionError as exc:
+        except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
 
     @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"])
@@ -258,9 +276,9 @@ def build_router(bot: Assistant) -> APIRouter:
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode)
+            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
             stream = bot.ask_stream(request.question, **kwargs)
-        except QuestionError as exc:
+        except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         return StreamingResponse(
             sse_events(stream),
@@ -300,8 +318,11 @@ def build_router(bot: Assistant) -> APIRouter:
         data = {k: v for k, v in profile.model_dump(exclude={"lang"}).items() if v is not None}
         try:
             return bot.eligibility(data, lang=profile.lang)
-        except ValueError as exc:  # unknown enum value and the like
+        except InputError as exc:  # unknown organisation type, sector...
             raise HTTPException(status_code=422, detail=str(exc)) from exc
+        except KnowledgeError as exc:  # a broken data file: not the client's fault
+            log.error("eligibility data error: %s", exc)
+            raise HTTPException(status_code=503, detail=DATA_ERROR_DETAIL) from exc
 
     @router.get("/api/v1/envelopes", tags=["api"])
     def envelopes() -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant.core import QuestionError
+from assistant.errors import InputError as QuestionError
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
 from ui.i18n import t
@@ -76,6 +76,14 @@ def history(conv: dict[str, Any]) -> list[dict[str, str]]:
             turns.append({"role": "user", "content": ex["q"]})
             turns.append({"role": "assistant", "content": ex["a"].get("answer", "")})
     return turns
+
+
+def last_context(conv: dict[str, Any]) -> dict[str, Any] | None:
+    """The conversation state returned with the last answer (sent back with the next question)."""
+    for ex in reversed(conv["exchanges"]):
+        if ex.get("a"):
+            return ex["a"].get("context") or None
+    return None
 
 
 def format_date(value: str, lang: str) -> str:
@@ -169,7 +177,12 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             try:
                 events = bot.ask_stream(
                     message,
-                    **ask_kwargs(history(conv), "en" if ui_lang == "en" else None, None),
+                    **ask_kwargs(
+                        history(conv),
+                        "en" if ui_lang == "en" else None,
+                        None,
+                        context=last_context(conv),
+                    ),
                 )
                 shown = messages(conv)
                 if message.strip():

@@ -16,9 +16,12 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.figures import extract_figures
+from assistant.citations import cite
+from assistant.knowledge.lexicon import Lexicon
 from assistant.retrieval.hybrid import Passage
-from assistant.text.french import tokenize
+from assistant.text.french import fold_aligned, tokenize
 from assistant.text.injection import is_instruction
+from assistant.text.normalize import normalize
 
 MAX_SENTENCES = 3
 #: A supporting sentence must score at least this share of the best one.
@@ -27,28 +30,6 @@ MAX_BULLETS = 6
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[«\"(]?[A-ZÀ-ÖØ-Þ0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
-QUESTION_TYPES: dict[str, re.Pattern[str]] = {
-    "amount": re.compile(
-        r"\b(combien|montant|budget|somme|enveloppe|financ|argent|euros?|m€|how much|amount|"
-        r"funding|money|part)\b",
-        re.IGNORECASE,
-    ),
-    "date": re.compile(
-        r"\b(quand|date|depuis quand|jusqu'?à quand|année|when|what date|since when|deadline)\b",
-        re.IGNORECASE,
-    ),
-    "list": re.compile(
-        r"\b(quel(le)?s sont|liste|lesquel(le)?s|which are|what are the|list)\b", re.IGNORECASE
-    ),
-    "count": re.compile(r"\b(combien de|how many|nombre)\b", re.IGNORECASE),
-}
-#: An open question ("quel", "combien"...): an FAQ answer's leading "Oui :" reads oddly.
-_OPEN_QUESTION = re.compile(
-    r"\b(quel(le)?s?|combien|quand|qui|où|comment|pourquoi|que|qu'|what|which|how|when|who|"
-    r"where|why)\b",
-    re.IGNORECASE,
-)
-_LEADING_YES = re.compile(r"^(oui|yes)\s*[:,]\s*(?=\w)", re.IGNORECASE)
 _FIGURE_KINDS = {
     "amount": {"amount"},
     "date": {"date", "month", "year"},
@@ -74,10 +55,6 @@ class Composed:
 
     text: str
     cited: list[Passage] = field(default_factory=list)
-
-
-def question_types(question: str) -> set[str]:
-    return {name for name, pattern in QUESTION_TYPES.items() if pattern.search(question)}
 
 
 def passage_units(passage: Passage) -> list[Unit]:
@@ -129,11 +106,37 @@ def _similar(a: str, b: str) -> bool:
     return len(ta & tb) / min(len(ta), len(tb)) >= 0.7
 
 
-def compose(question: str, passages: list[Passage], lang: str = "fr", depth: int = 4) -> Composed:
+class ExtractiveComposer:
+    """The composer of the embedded default, with the question words of one lexicon."""
+
+    def __init__(self, lexicon: Lexicon, depth: int = 4) -> None:
+        self.wants = lexicon.group("question.wants")
+        self.open_question = lexicon.cue("question.open")
+        self.leading_yes = re.compile(
+            r"^(?:" + lexicon.cue("answer.leading_yes").body + r")\s*[:,]\s*(?=\w)"
+        )
+        self.depth = depth
+
+    def question_types(self, question: str) -> set[str]:
+        """What the question wants: {"amount", "date", "list", "count"} (a subset)."""
+        norm = normalize(question)
+        return {name for name, cue in self.wants.items() if cue.search(norm)}
+
+    def __call__(self, question: str, passages: list[Passage], lang: str = "fr") -> Composed:
+        return compose(question, passages, lang, self)
+
+
+def compose(
+    question: str,
+    passages: list[Passage],
+    lang: str,
+    words: ExtractiveComposer,
+) -> Composed:
     """Pick and order the sentences that answer ``question``, each citing its passage."""
     if not passages:
         return Composed(text="")
-    types = question_types(question)
+    depth = words.depth
+    types = words.question_types(question)
     q_tokens = _tokens(question, lang) | _tokens(question, "fr" if lang == "en" else "en")
     # answer in one language: the question's when the passages have it, else French
     same_language = [p for p in passages if p.metadata.get("language", "fr") == lang]
@@ -169,16 +172,17 @@ def compose(question: str, passages: list[Passage], lang: str = "fr", depth: int
         chosen.append(unit)
     # the best sentence first, then supporting ones in reading order
     rest = sorted(chosen[1:], key=lambda u: (passages.index(u.passage), u.position))
-    if _OPEN_QUESTION.search(question):
-        best, rest = _without_yes(best), [_without_yes(u) for u in rest]
+    if words.open_question.in_text(question):
+        best, rest = _without_yes(best, words), [_without_yes(u, words) for u in rest]
     return _render([best, *rest])
 
 
-def _without_yes(unit: Unit) -> Unit:
+def _without_yes(unit: Unit, words: ExtractiveComposer) -> Unit:
     """ "Oui : le plan s'appelle…" → "Le plan s'appelle…" (only "oui": a "non" carries meaning)."""
-    text = _LEADING_YES.sub("", unit.text)
-    if text == unit.text:
+    match = words.leading_yes.match(fold_aligned(unit.text))  # same length: spans fit
+    if match is None:
         return unit
+    text = unit.text[match.end() :]
     return dataclasses.replace(unit, text=text[:1].upper() + text[1:])
 
 
@@ -195,12 +199,3 @@ def _render(units: list[Unit]) -> Composed:
     if bullets:
         text = (text + "\n" if text else "") + "\n".join(f"- {b}" for b in bullets)
     return Composed(text=text, cited=cited)
-
-
-def cite(sentence: str, n: int) -> str:
-    """Put the marker before the final punctuation: 'Le plan vaut 60 M€ [1].'"""
-    sentence = sentence.strip()
-    match = re.search(r"[.!?…:;]+$", sentence)
-    if match:
-        return f"{sentence[: match.start()].rstrip()} [{n}]{match.group(0)}"
-    return f"{sentence} [{n}]"

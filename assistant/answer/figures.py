@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from assistant.citations import MARKER
 from assistant.text.french import fold_aligned
-from assistant.text.numbers import canonical, parse_number
+from assistant.text.numbers import NUMBER_WORDS, canonical, parse_number
 
 __all__ = ["KINDS", "Figure", "FigureKind", "extract_figures", "supported"]
 
@@ -76,15 +77,6 @@ _FULL_MONTHS = {
     for name, number in _MONTHS.items()
     if len(name) > 4 or name in {"mars", "mai", "juin", "aout", "june", "july"}
 }
-_NUMBER_WORDS = {
-    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-    "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
-    "quinze": 15, "seize": 16, "vingt": 20, "trente": 30, "quarante": 40,
-    "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
-    "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100,
-}  # fmt: skip
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -103,7 +95,7 @@ _YEAR = r"(?P<year>\d{4})(?![\d])"
 # No letter (or "letter-") right before a number: "H2020", "COVID-19" are names.
 _START = r"(?<![a-z0-9_])(?<![a-z]-)(?<![a-z]\.)"
 _NUM = r"(?:\d{1,3}(?: \d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)*)"
-_WORD_NUM = rf"(?:{_alternation(_NUMBER_WORDS)})"
+_WORD_NUM = rf"(?:{_alternation(NUMBER_WORDS)})"
 
 _EURO = r"(?:euros?(?![a-z])|€|eur(?![a-z]))"
 _OF_EUROS = rf"(?:d'\s?|d |de |of )?{_EURO}"
@@ -120,7 +112,18 @@ _UNITS: tuple[tuple[str, FigureKind, int], ...] = (
     (r"millions?(?![a-z])", "number", 10**6),
     (r"(?:milliards?|billions?)(?![a-z])", "number", 10**9),
 )
+#: How people type amounts in a question ("CA de 2,5 millions", "bilan 12M", "500k"):
+#: read only from user text (``lenient=True``), never from answers or passages.
+_USER_UNITS: tuple[tuple[str, FigureKind, int], ...] = (
+    (r"(?:md|mds|mrds?|bn)(?![a-z0-9])", "amount", 10**9),
+    (r"(?:m|mio|millions?)(?![a-z0-9])", "amount", 10**6),
+    (r"(?:k|ke|mille)(?![a-z0-9])", "amount", 10**3),
+)
 _UNIT = "|".join(f"(?P<u{index}>{pattern})" for index, (pattern, _, _) in enumerate(_UNITS))
+_ALL_UNITS = _UNITS[:5] + _USER_UNITS
+_USER_UNIT = "|".join(
+    f"(?P<u{index}>{pattern})" for index, (pattern, _, _) in enumerate(_ALL_UNITS)
+)
 _PREFIX_SCALES = {"m": 10**6, "mn": 10**6, "million": 10**6, "millions": 10**6,
                   "bn": 10**9, "billion": 10**9, "billions": 10**9,
                   "k": 10**3, "thousand": 10**3}  # fmt: skip
@@ -209,8 +212,9 @@ def _prefixed_amount(match: re.Match[str]) -> list[_Found]:
 
 
 def _unit_kind(match: re.Match[str]) -> tuple[FigureKind, int]:
-    """Which of ``_UNITS`` matched: its kind and multiplier."""
-    for index, (_, kind, scale) in enumerate(_UNITS):
+    """Which unit matched (of ``_UNITS``, or ``_ALL_UNITS`` for user text): kind and multiplier."""
+    units = _ALL_UNITS if match.re in _USER_PATTERNS else _UNITS
+    for index, (_, kind, scale) in enumerate(units):
         if match[f"u{index}"] is not None:
             return kind, scale
     raise AssertionError("unit group without a unit")  # pragma: no cover
@@ -239,8 +243,8 @@ def _yearlike(text: str) -> bool:
 
 
 def _number_or_word(text: str, *, prefer_decimal: bool) -> Decimal | None:
-    if text in _NUMBER_WORDS:
-        return Decimal(_NUMBER_WORDS[text])
+    if text in NUMBER_WORDS:
+        return Decimal(NUMBER_WORDS[text])
     return parse_number(text, prefer_decimal=prefer_decimal)
 
 
@@ -261,14 +265,14 @@ def _plain(match: re.Match[str]) -> list[_Found]:
 
 
 def _word(match: re.Match[str]) -> list[_Found]:
-    return [("number", _NUMBER_WORDS[match.group(0)], *match.span())]
+    return [("number", NUMBER_WORDS[match.group(0)], *match.span())]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_CITATION = _compile(r"\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]")
+_CITATION = MARKER
 _DIGIT_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
     (_compile(rf"{_START}(?P<year>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)"), _iso_date),
     (_compile(rf"{_START}(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep){_YEAR}"), _numeric_date),
@@ -285,16 +289,20 @@ _DIGIT_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
 )  # fmt: skip
 
 
-def _united_rule(number: str) -> re.Pattern[str]:
+def _united_rule(number: str, unit: str = _UNIT) -> re.Pattern[str]:
     """Number (optionally a range "X à Y", "entre X et Y") followed by a unit."""
     low = (
         rf"(?:(?P<low>{number})\s?(?:-|–|a|to)\s?"
         rf"|(?:entre|between|from|de)\s(?P<low_b>{number})\s(?:et|and|to|a)\s)"
     )
-    return _compile(rf"{_START}(?:{low})?(?P<num>{number})\s{{0,2}}(?:{_UNIT})")
+    return _compile(rf"{_START}(?:{low})?(?P<num>{number})\s{{0,2}}(?:{unit})")
 
 
 _UNIT_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = ((_united_rule(_NUM), _united),)
+_USER_UNIT_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
+    (_united_rule(_NUM, _USER_UNIT), _united),
+)
+_USER_PATTERNS = frozenset(pattern for pattern, _ in _USER_UNIT_RULES)
 _TAIL_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
     (_compile(rf"{_START}(?P<num>\d+)(?:ere|er|re|eme|e|nde|nd|st|rd|th)(?![a-z0-9])"), _ordinal),
     (_compile(rf"{_START}{_NUM}(?![a-z0-9])"), _plain),
@@ -305,18 +313,20 @@ _WORD_RULES: tuple[tuple[re.Pattern[str], _Handler], ...] = (
 )
 
 
-def extract_figures(text: str, *, words: bool = False) -> list[Figure]:
+def extract_figures(text: str, *, words: bool = False, lenient: bool = False) -> list[Figure]:
     """Return the figures of ``text`` in reading order.
 
+    ``lenient=True`` reads amounts the way people type them in a question
+    ("2,5 millions", "12M", "500k": euros); answers and passages never get it.
     Memoised (the same passages are read for every question that retrieves
     them: this was a quarter of an answer's Python time); figures are frozen,
     and each caller gets its own list.
     """
-    return list(_figures(text, words))
+    return list(_figures(text, words, lenient))
 
 
 @functools.lru_cache(maxsize=16384)
-def _figures(text: str, words: bool) -> tuple[Figure, ...]:
+def _figures(text: str, words: bool, lenient: bool = False) -> tuple[Figure, ...]:
     """The figures of ``text`` (see :func:`extract_figures`).
 
     Citation markers ("[1]", "[2, 3]") are never figures. ``words=True`` also
@@ -327,7 +337,8 @@ def _figures(text: str, words: bool) -> tuple[Figure, ...]:
     """
     work = fold_aligned(text)
     work = _CITATION.sub(lambda m: _MASK * len(m.group(0)), work)
-    rules = _DIGIT_RULES + _UNIT_RULES + (_WORD_RULES if words else ()) + _TAIL_RULES
+    units = _USER_UNIT_RULES if lenient else _UNIT_RULES
+    rules = _DIGIT_RULES + units + (_WORD_RULES if words else ()) + _TAIL_RULES
     found: list[_Found] = []
     for pattern, handler in rules:
         work = _apply(pattern, handler, work, found)

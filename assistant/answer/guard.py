@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.figures import Figure, extract_figures, supported
+from assistant.citations import MARKER, cited_numbers
 
 __all__ = [
     "DroppedSentence",
@@ -65,11 +66,10 @@ class _Line:
     sentences: tuple[_Sentence, ...]
 
 
-_CITE = re.compile(r"\[\s*(\d+(?:\s*[-–,;]\s*\d+)*)\s*\]")
 _PREFIX = re.compile(r"^\s*(?:(?:[-*•+–]|\d{1,2}[.)]|#{1,6}|>)\s+)?")
 _END = re.compile(
     r"[.!?…]+[»”\"')]*"
-    r"(?:\s*\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\])*"
+    rf"(?:\s*{MARKER.pattern})*"
     r"(?P<space>\s+)"
     r"(?=[«“\"(]?\s?[A-ZÀ-ÖØ-Þ0-9])"
 )
@@ -86,23 +86,7 @@ _ABBREVIATIONS = frozenset(
 
 def cited_indices(sentence: str) -> list[int]:
     """Citation numbers of a sentence: "[1]", "[2][3]", "[1, 2]", "[1-3]"."""
-    found: set[int] = set()
-    for match in _CITE.finditer(sentence):
-        found.update(_expand(match.group(1)))
-    return sorted(found)
-
-
-def _expand(body: str) -> set[int]:
-    """Numbers in one marker body, ranges included ("1-3" -> 1, 2, 3)."""
-    numbers: set[int] = set()
-    for part in re.split(r"\s*[,;]\s*", body):
-        bounds = [int(bound) for bound in re.split(r"\s*[-–]\s*", part)]
-        low, high = bounds[0], bounds[-1]
-        if len(bounds) == 2 and low <= high and high - low < 50:
-            numbers.update(range(low, high + 1))
-        else:
-            numbers.update(bounds)
-    return numbers
+    return cited_numbers(sentence)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -154,7 +138,7 @@ def _add(sentences: list[_Sentence], body: str, start: int, end: int, offset: in
 
 def _is_abbreviation(before: str) -> bool:
     """Whether the period ending ``before`` belongs to an abbreviation."""
-    before = _CITE.sub("", before).rstrip()
+    before = MARKER.sub("", before).rstrip()
     if not before.endswith("."):
         return False
     match = _LAST_WORD.search(before)

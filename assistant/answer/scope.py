@@ -5,45 +5,18 @@ Three signals, each cheap:
   threshold calibrated on the golden set (``assistant eval --calibrate``);
 * the question is closer to generic off-topic requests (``corpus/data/scope.yaml``:
   weather, recipes, sport...) than to any passage, by a calibrated margin;
-* it names another French region's programme (the plan is Occitanie's alone).
+* it names another French region's programme (the plan is Occitanie's alone;
+  the regions are listed in ``corpus/lexicon/conversation.yaml``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.text.french import fold
-
-OTHER_REGIONS = (
-    "nouvelle-aquitaine",
-    "nouvelle aquitaine",
-    "bretagne",
-    "ile-de-france",
-    "ile de france",
-    "provence-alpes-cote d'azur",
-    "paca",
-    "auvergne-rhone-alpes",
-    "auvergne rhone alpes",
-    "grand est",
-    "hauts-de-france",
-    "hauts de france",
-    "normandie",
-    "pays de la loire",
-    "centre-val de loire",
-    "bourgogne-franche-comte",
-    "bourgogne franche comte",
-    "corse",
-    "guadeloupe",
-    "martinique",
-    "mayotte",
-    "guyane",
-)
-_OTHER_REGION_RE = re.compile(
-    r"\b(?:region\s+|en\s+|d'|de\s+)?(" + "|".join(re.escape(r) for r in OTHER_REGIONS) + r")\b"
-)
+from assistant.knowledge.lexicon import Cue
+from assistant.text.normalize import normalize
 
 
 @dataclass(frozen=True)
@@ -56,18 +29,24 @@ class ScopeDecision:
     off_topic: float
 
 
-def other_region(question: str) -> str | None:
-    """The other French region a question names, if any."""
-    match = _OTHER_REGION_RE.search(fold(question))
-    return match.group(1) if match else None
+def other_region(question: str, regions: Cue) -> str | None:
+    """The other French region a question names, if any (``regions``: the lexicon's list)."""
+    match = regions.search(normalize(question))
+    return match.group(0) if match else None
 
 
 class ScopeGuard:
     """Decides refusals from the retrieval evidence and the off-topic examples."""
 
     def __init__(
-        self, embedder, off_topic_examples: list[str], threshold: float, margin: float
+        self,
+        embedder,
+        off_topic_examples: list[str],
+        threshold: float,
+        margin: float,
+        other_regions: Cue,
     ) -> None:
+        self.other_regions = other_regions
         self.threshold = threshold
         self.margin = margin
         self._examples = embedder.encode_queries(off_topic_examples) if off_topic_examples else None
@@ -79,7 +58,7 @@ class ScopeGuard:
 
     def decide(self, question: str, best_dense: float, vector: np.ndarray | None) -> ScopeDecision:
         off = self.off_topic_similarity(vector)
-        region = other_region(question)
+        region = other_region(question, self.other_regions)
         if region:
             return ScopeDecision(False, f"other region: {region}", best_dense, off)
         if best_dense < self.threshold:

@@ -1,10 +1,5 @@
-"""Conversation handling: turning follow-up questions into standalone queries."""
+"""Conversation: follow-up questions rewritten into standalone queries."""
 
-from assistant.conversation.rewrite import (
-    HeuristicRewriter,
-    QueryRewriter,
-    is_elliptic,
-    rewrite_query,
-)
+from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
 
-__all__ = ["HeuristicRewriter", "QueryRewriter", "is_elliptic", "rewrite_query"]
+__all__ = ["HeuristicRewriter", "QueryRewriter"]

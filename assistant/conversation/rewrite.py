@@ -17,16 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.knowledge.lexicon import Lexicon
 from assistant.text.french import STOPWORDS, fold, fold_aligned
+from assistant.text.language import detect_language
 
-__all__ = [
-    "SUBJECTS",
-    "HeuristicRewriter",
-    "QueryRewriter",
-    "Subject",
-    "is_elliptic",
-    "rewrite_query",
-]
+__all__ = ["HeuristicRewriter", "QueryRewriter", "Subject"]
 
 History = Sequence[Mapping[str, str]]
 
@@ -41,110 +36,68 @@ class QueryRewriter(Protocol):
 
 @dataclass(frozen=True)
 class Subject:
-    """A topic of the plan a question can be about, with its folded FR/EN terms."""
+    """A topic of the plan a question can be about, with its phrases (lexicon)."""
 
     key: str
     terms: tuple[str, ...]
 
 
-SUBJECTS: tuple[Subject, ...] = (
-    Subject("formation", ("formation", "former", "competences", "training", "skills",
-                          "upskilling", "reskilling")),
-    Subject("recherche", ("recherche", "research", "laboratoire", "labo", "chercheur",
-                          "researcher")),
-    Subject("filieres", ("filiere", "secteurs cles", "secteur cle", "secteur", "industrie",
-                         "key sectors", "key sector", "sector", "industry", "industries")),
-    Subject("sante", ("sante", "health", "healthcare", "medical", "medecine", "hopital",
-                      "hopitaux")),
-    Subject("agriculture", ("agriculture", "agricole", "agroalimentaire", "agri-food",
-                            "agritech", "farming", "viticulture")),
-    Subject("aerospatial", ("aerospatial", "aerospatiale", "aeronautique", "spatial",
-                            "aerospace", "aeronautics", "space")),
-    Subject("mobilite", ("mobilite", "transport", "mobility", "transportation")),
-    Subject("services_publics", ("services publics", "service public", "administration",
-                                 "collectivite", "agents publics", "public services",
-                                 "public service", "public sector", "secteur public")),
-    Subject("ethique", ("ethique", "ia de confiance", "ia responsable", "ethics", "ethical",
-                        "trustworthy ai", "responsible ai")),
-    Subject("pme", ("pme", "tpe", "eti", "entreprise", "start-up", "startup", "sme",
-                    "smes", "companies", "company", "business", "businesses")),
-    Subject("aniti", ("aniti",)),
-    Subject("infrastructures", ("infrastructure", "calcul", "supercalculateur", "data center",
-                                "centre de donnees", "centres de donnees", "computing",
-                                "compute", "hpc")),
-    Subject("donnees", ("donnees", "data")),
-    Subject("emploi", ("emploi", "metier", "jobs", "employment")),
-    Subject("education", ("education", "lycee", "lyceen", "etudiant", "universite", "ecole",
-                          "students", "student", "schools", "universities")),
-    Subject("environnement", ("environnement", "climat", "energie", "transition ecologique",
-                              "environment", "climate", "energy")),
-    Subject("cybersecurite", ("cybersecurite", "cybersecurity")),
-    Subject("tourisme", ("tourisme", "tourism")),
-)  # fmt: skip
-"""Domain subjects (folded terms). Plurals in "s"/"x" are matched automatically."""
-
-# Scope words that make a question standalone and, in a follow-up, replace the subject.
-_GLOBAL_TERMS = ("ensemble du plan", "l'ensemble du plan", "au total", "en tout", "total",
-                 "globalement", "global", "plan", "programme", "occitanie", "region",
-                 "overall", "in total", "whole plan")  # fmt: skip
 _GLOBAL_KEY = "__global__"
-
-_PREPOSITIONS = ("pour", "de", "du", "des", "dans", "sur", "en", "a", "au", "aux", "chez",
-                 "concernant", "vers", "for", "in", "on", "to", "of", "about", "regarding",
-                 "into", "within")  # fmt: skip
-_ARTICLES = ("la", "le", "les", "l'", "the", "leur", "leurs", "nos", "notre", "votre", "vos",
-             "ses", "son", "sa", "d'", "a", "an", "cette", "ce", "cet", "ces")  # fmt: skip
-
-# Leading words that mark a follow-up and are removed from it.
-_LEADING = re.compile(
-    r"^(?:(?:et\s+si|et|and|mais|but|alors|so|ok|d'accord|aussi|also|idem|"
-    r"quid\s+(?:de|des|du)(?=\s)|quid\s+d'|what\s+about|how\s+about|what\s+of|"
-    r"meme\s+question|same\s+question)(?![a-z'])[\s,:]*)+"
-)
-_TRAILING = re.compile(r"(?:[\s,]+(?:aussi|also|too|as\s+well|egalement|alors))*\s*[?!.…]*\s*$")
-# Leading words that mark a follow-up but stay (they introduce the subject).
-_LEADING_KEPT = re.compile(r"^(?:pour|for|concernant|regarding|en\s+ce\s+qui\s+concerne|cote)\b")
-_ANAPHORA = re.compile(
-    r"(?<![a-z'-])(?:elle|elles|ils|celle-ci|celui-ci|celles-ci|ceux-ci|celle-la|celui-la|"
-    r"ca|cela|ce\s+montant|cette\s+somme|cette\s+enveloppe|ce\s+budget|ce\s+volet|cet\s+axe|"
-    r"ce\s+dispositif|ce\s+secteur|cette\s+filiere|cette\s+mesure|ce\s+domaine|"
-    r"en\s+beneficier|en\s+profiter|y\s+acceder|y\s+candidater|y\s+postuler|y\s+participer|"
-    r"it|its|they|them|those|these|that\s+one|this\s+one|that\s+amount|this\s+amount|"
-    r"that\s+area|this\s+area|that\s+sector)(?![a-z'-])"
-)
-_FRAME = re.compile(
-    r"(?<![a-z'-])(?:combien|montant|budget|qui|quand|comment|quel|quelle|quels|quelles|"
-    r"pourquoi|quoi|lequel|laquelle|lesquels|lesquelles|que|qu'|date|calendrier|delai|"
-    r"how\s+much|how\s+many|how|who|when|what|which|why|where|amount|deadline)(?![a-z'-])"
-    r"|^\w+(?:-t)?-(?:on|je|il|elle|ils|elles|nous|vous)(?![a-z])"
-    r"|^(?:can|could|is|are|does|do|did|will|should|may|est-ce|y\s+a-t-il)(?![a-z])"
-)
-_SMALL_TALK = frozenset(
-    (
-        "merci", "thanks", "thank", "ok", "okay", "accord", "super", "parfait", "bonjour",
-        "hello", "hi", "salut", "cool", "genial", "bien", "great", "nice", "top", "bravo",
-        "beaucoup", "lot", "vraiment"
-    )
-)  # fmt: skip
 _MAX_CONTENT_WORDS = 6
 _MAX_LOOKBACK = 8
 _MAX_DEPTH = 4
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
-
-def _terms_pattern(terms: Sequence[str]) -> str:
-    ordered = sorted(terms, key=len, reverse=True)
-    return "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in ordered)
-
-
-_TERM_KEYS = {term: subject.key for subject in SUBJECTS for term in subject.terms}
-_TERM_KEYS.update(dict.fromkeys(_GLOBAL_TERMS, _GLOBAL_KEY))
-_MENTION = re.compile(
-    rf"(?<![a-z'-])(?P<prep>(?:{_terms_pattern(_PREPOSITIONS)})\s+)?"
-    rf"(?P<art>(?:l'|d')\s*|(?:{_terms_pattern(_ARTICLES)})\s+)?"
-    rf"(?P<term>{_terms_pattern(list(_TERM_KEYS))})(?:s|x)?(?![a-z'-])"
-)
 _CONNECTOR = re.compile(r"^[\s,]*(?:(?:et|ou|and|or|&)[\s,]*)?$")
+_B, _E = r"(?<![a-z0-9'-])", r"(?![a-z0-9'-])"
+
+
+class Grammar:
+    """The follow-up grammar, with its words from the lexicon (``conversation.yaml``).
+
+    Regexes run on ``fold_aligned`` text (same length as the question), so
+    their spans cut the question as written.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        subjects = lexicon.group("subject")
+        self.subjects = tuple(Subject(k, c.phrases) for k, c in subjects.items())
+        keys = {**{k: c.body for k, c in subjects.items()}}
+        keys[_GLOBAL_KEY] = lexicon.cue("scope.whole_plan").body
+        self._keys = list(keys)
+        groups = "|".join(f"(?P<k{i}>{body})" for i, body in enumerate(keys.values()))
+        prep = lexicon.cue("follow_up.preposition").body
+        art = lexicon.cue("follow_up.article").body
+        self.mention = re.compile(
+            rf"{_B}(?P<prep>(?:{prep})\s+)?"
+            rf"(?P<art>(?:{art})(?:\s*'\s*|\s+))?"
+            rf"(?P<term>{groups})(?:s|x)?{_E}"
+        )
+        self.leading = re.compile(
+            rf"^(?:(?:{lexicon.cue('follow_up.leading').body})(?![a-z0-9-])[\s,:']*)+"
+        )
+        self.trailing = re.compile(
+            rf"(?:[\s,]+(?:{lexicon.cue('follow_up.trailing').body}))*\s*[?!.…]*\s*$"
+        )
+        self.leading_kept = re.compile(rf"^(?:{lexicon.cue('follow_up.kept').body}){_E}")
+        self.anaphora = re.compile(rf"{_B}(?:{lexicon.cue('follow_up.anaphora').body}){_E}")
+        self.frame = re.compile(
+            rf"{_B}(?:{lexicon.cue('question.frame').body}){_E}"
+            # French verb-subject inversion: "peut-on", "dois-je"
+            r"|^\w+(?:-t)?-(?:on|je|il|elle|ils|elles|nous|vous)(?![a-z])"
+            rf"|^(?:{lexicon.cue('question.frame_start').body})(?![a-z])"
+        )
+        self.small_talk = lexicon.cue("small_talk")
+        self.lexicon = lexicon
+
+    def key(self, match: re.Match[str]) -> str:
+        """The subject key of a ``mention`` match."""
+        for index, key in enumerate(self._keys):
+            if match.group(f"k{index}") is not None:
+                return key
+        raise AssertionError("mention without a subject group")  # pragma: no cover
+
+    def language(self, text: str) -> str:
+        return detect_language(text, self.lexicon)
 
 
 @dataclass(frozen=True)
@@ -169,6 +122,7 @@ class _Analysis:
     anaphora: bool
     words: tuple[str, ...]  # folded content words of the body
     lang: str
+    small_talk: bool = False
 
     @property
     def subjects(self) -> tuple[_Mention, ...]:
@@ -179,13 +133,13 @@ class _Analysis:
         return any(m.key == _GLOBAL_KEY for m in self.mentions)
 
 
-def _analyse(question: str) -> _Analysis:
+def _analyse(question: str, grammar: Grammar) -> _Analysis:
     """Split off follow-up markers and find subjects, frame and anaphora."""
     text = question.strip()
     folded = fold_aligned(text)
-    lead = _LEADING.match(folded)
+    lead = grammar.leading.match(folded)
     start = lead.end() if lead else 0
-    trail = _TRAILING.search(folded, start)
+    trail = grammar.trailing.search(folded, start)
     end = trail.start() if trail else len(text)
     body, folded_body = text[start:end].strip(), folded[start:end].strip()
     trailing_marks = re.search(r"\s*[?!.…]+\s*$", text)
@@ -195,23 +149,24 @@ def _analyse(question: str) -> _Analysis:
         text=text,
         body=body,
         ending=ending,
-        mentions=_mentions(folded_body),
-        frame=bool(_FRAME.search(folded_body)),
-        trigger=bool(lead and lead.group(0).strip()) or bool(_LEADING_KEPT.match(folded_body)),
-        anaphora=bool(_ANAPHORA.search(folded_body)),
+        mentions=_mentions(folded_body, grammar),
+        frame=bool(grammar.frame.search(folded_body)),
+        trigger=bool(lead and lead.group(0).strip())
+        or bool(grammar.leading_kept.match(folded_body)),
+        anaphora=bool(grammar.anaphora.search(folded_body)),
         words=words,
-        lang=_language(folded),
+        lang=grammar.language(text),
+        small_talk=bool(words) and all(grammar.small_talk.search(w) for w in words),
     )
 
 
-def _mentions(folded_body: str) -> tuple[_Mention, ...]:
+def _mentions(folded_body: str, grammar: Grammar) -> tuple[_Mention, ...]:
     """Subject (and scope) mentions, with their preposition and article."""
     found = []
-    for match in _MENTION.finditer(folded_body):
-        term = re.sub(r"\s+", " ", match["term"])
+    for match in grammar.mention.finditer(folded_body):
         found.append(
             _Mention(
-                key=_TERM_KEYS[term],
+                key=grammar.key(match),
                 start=match.start(),
                 term_start=match.start("term"),
                 end=match.end(),
@@ -221,41 +176,15 @@ def _mentions(folded_body: str) -> tuple[_Mention, ...]:
     return tuple(found)
 
 
-def _language(folded: str) -> str:
-    """ "en" when English function words outnumber French ones, else "fr"."""
-    words = _WORD.findall(folded)
-    english = sum(word in _EN_HINTS for word in words)
-    french = sum(word in _FR_HINTS for word in words)
-    return "en" if english > french else "fr"
-
-
-_EN_HINTS = frozenset(
-    (
-        "and", "the", "for", "what", "how", "much", "many", "who", "when", "which", "about", "is",
-        "are", "of", "to", "in", "does", "do", "can"
-    )
-)  # fmt: skip
-_FR_HINTS = frozenset(
-    (
-        "et", "la", "le", "les", "pour", "quel", "quelle", "combien", "qui", "quand", "des", "du",
-        "de", "est", "sont", "en", "au", "aux"
-    )
-)  # fmt: skip
-
-
-def is_elliptic(question: str) -> bool:
-    """Whether ``question`` depends on the conversation to be understood.
+def _is_elliptic(analysis: _Analysis) -> bool:
+    """Whether the question depends on the conversation to be understood.
 
     True for anaphora ("ce montant", "it"), for short follow-ups opening
     with "et", "and", "what about", "quid de", "pour"..., and for short
     questions naming neither a subject of the plan nor its global scope
     ("Quels critères ?"). Small talk ("Merci !") is never elliptic.
     """
-    return _is_elliptic(_analyse(question))
-
-
-def _is_elliptic(analysis: _Analysis) -> bool:
-    if analysis.words and all(word in _SMALL_TALK for word in analysis.words):
+    if analysis.small_talk:
         return False
     short = len(analysis.words) <= _MAX_CONTENT_WORDS
     if analysis.anaphora:
@@ -268,12 +197,19 @@ def _is_elliptic(analysis: _Analysis) -> bool:
 class HeuristicRewriter:
     """Rule-based ``QueryRewriter``: swaps or carries the previous subject."""
 
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.grammar = Grammar(lexicon)
+
+    def is_elliptic(self, question: str) -> bool:
+        """Whether ``question`` depends on the conversation (see ``_is_elliptic``)."""
+        return _is_elliptic(_analyse(question, self.grammar))
+
     def __call__(self, question: str, history: History) -> str:
         """Return a standalone version of ``question`` (unchanged if already one)."""
         return self._rewrite(question, history, depth=0)
 
     def _rewrite(self, question: str, history: History, *, depth: int) -> str:
-        analysis = _analyse(question)
+        analysis = _analyse(question, self.grammar)
         if depth > _MAX_DEPTH or not _is_elliptic(analysis):
             return question
         if analysis.subjects and analysis.frame:
@@ -298,7 +234,7 @@ class HeuristicRewriter:
         ]
         for index, content in reversed(user_turns[-_MAX_LOOKBACK:]):
             resolved = self._rewrite(content, history[:index], depth=depth + 1)
-            candidate = _analyse(resolved)
+            candidate = _analyse(resolved, self.grammar)
             if candidate.mentions or candidate.frame:
                 return candidate
         return None
@@ -376,15 +312,3 @@ def _subject_phrase(previous: _Analysis) -> str:
 def _capitalise(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text[:1].upper() + text[1:]
-
-
-_DEFAULT = HeuristicRewriter()
-
-
-def rewrite_query(question: str, history: History) -> str:
-    """Rewrite ``question`` into a standalone query using ``history``.
-
-    Non-elliptic questions, and any question without an earlier substantive
-    user turn, are returned unchanged. Assistant turns are ignored.
-    """
-    return _DEFAULT(question, history)

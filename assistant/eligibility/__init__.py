@@ -3,8 +3,10 @@
 The plan's texts name target groups, not formal criteria, so verdicts are
 "correspond" / "ne correspond pas" / "à vérifier", each with its reasons, the
 missing profile fields that would settle it, and the corpus documents it
-rests on. Rules live in ``corpus/data/eligibility.yaml`` (schema-checked);
-places in ``corpus/data/locations.yaml``. No heavy imports here.
+rests on. Rules live in ``corpus/data/eligibility.yaml`` (schema-checked),
+places in ``corpus/data/locations.yaml``, words in ``corpus/lexicon``; all of
+them reach the engine through one :class:`~assistant.knowledge.Knowledge`
+(:class:`EligibilityService`). No heavy imports here.
 """
 
 from __future__ import annotations
@@ -17,33 +19,27 @@ from assistant.eligibility.engine import (
     Verdict,
     evaluate,
 )
-from assistant.eligibility.extract import extract_profile, is_eligibility_question, is_size_question
+from assistant.eligibility.extract import ProfileReader
 from assistant.eligibility.locations import LocationResolution, resolve_location
-from assistant.eligibility.profile import OrgType, Profile, ProjectType, Sector
+from assistant.eligibility.profile import OrgType, Profile, ProjectType
 from assistant.eligibility.render import (
     RenderedAnswer,
     is_english,
-    render_report_en,
-    render_report_fr,
+    render_report,
     render_size_answer,
 )
-from assistant.eligibility.rules import (
-    DEFAULT_RULES_PATH,
-    Rules,
-    RulesError,
-    TargetGroup,
-    load_rules,
-)
-from assistant.eligibility.service import EligibilityAnswer, answer_question
+from assistant.eligibility.rules import Rules, RulesError, TargetGroup, load_rules
+from assistant.eligibility.service import EligibilityAnswer, EligibilityService
 from assistant.eligibility.sme import SizeCategory, SizeClassification, classify_company
 
 __all__ = [
-    "DEFAULT_RULES_PATH",
     "EligibilityAnswer",
     "EligibilityReport",
+    "EligibilityService",
     "LocationResolution",
     "OrgType",
     "Profile",
+    "ProfileReader",
     "ProjectType",
     "RenderedAnswer",
     "ReportNote",
@@ -51,21 +47,15 @@ __all__ = [
     "Rules",
     "RulesError",
     "SchemeResult",
-    "Sector",
     "SizeCategory",
     "SizeClassification",
     "TargetGroup",
     "Verdict",
-    "answer_question",
     "classify_company",
     "evaluate",
-    "extract_profile",
-    "is_eligibility_question",
     "is_english",
-    "is_size_question",
     "load_rules",
-    "render_report_en",
-    "render_report_fr",
+    "render_report",
     "render_size_answer",
     "resolve_location",
 ]

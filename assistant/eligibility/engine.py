@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from assistant.eligibility.locations import LocationResolution, resolve_location
+from assistant.eligibility.locations import Gazetteer, LocationResolution, resolve_location
 from assistant.eligibility.profile import OrgType, Profile, ProjectType
 from assistant.eligibility.rules import Rules, Scheme, Source, TargetGroup
 from assistant.eligibility.sme import (
@@ -202,15 +202,6 @@ FOLLOW_UP_QUESTIONS: dict[str, tuple[str, str]] = {
     "balance_sheet_eur": ("Quel est votre total de bilan ?", "What is your balance-sheet total?"),
 }
 
-SECTOR_LABELS = {
-    "sante": ("santé", "health"),
-    "agriculture": ("agriculture / agroalimentaire", "agriculture / agri-food"),
-    "aerospatial": ("aérospatial", "aerospace"),
-    "mobilite": ("mobilité", "mobility"),
-    "numerique": ("numérique", "digital"),
-    "autre": ("autre secteur", "other sector"),
-}
-
 
 @dataclass
 class _Check:
@@ -261,8 +252,8 @@ def _group_check(
         missing = company.missing + (["ai_specialist"] if profile.ai_specialist is None else [])
         return _Check(True if not missing else None, missing, label_fr, label_en)
     if group is TargetGroup.KEY_SECTOR_COMPANY:
-        key = {s.value for s in rules.key_sectors.values}
-        in_key = None if profile.sector is None else profile.sector.value in key
+        key = set(rules.key_sectors.values)
+        in_key = None if profile.sector is None else profile.sector in key
         if company.state is False or in_key is False:
             return _Check(False, fr=label_fr, en=label_en)
         missing = company.missing + (["sector"] if in_key is None else [])
@@ -535,21 +526,27 @@ def _follow_up(results: list[SchemeResult]) -> str | None:
     return max(counts, key=lambda m: (counts[m], -FOLLOW_UP_PRIORITY.index(m)))
 
 
-def _with_location(profile: Profile) -> tuple[Profile, LocationResolution | None]:
+def _with_location(
+    profile: Profile, gazetteer: Gazetteer | None
+) -> tuple[Profile, LocationResolution | None]:
     """Resolve the location text if the profile has not been resolved yet."""
-    if profile.location and profile.in_occitanie is None:
-        res = resolve_location(profile.location)
-        if res.in_occitanie is not None:
-            profile = replace(profile, in_occitanie=res.in_occitanie, departement=res.departement)
-        return profile, res
-    if profile.location:
-        return profile, resolve_location(profile.location)
-    return profile, None
+    if not profile.location or gazetteer is None:
+        return profile, None
+    res = resolve_location(profile.location, gazetteer)
+    if profile.in_occitanie is None and res.in_occitanie is not None:
+        profile = replace(profile, in_occitanie=res.in_occitanie, departement=res.departement)
+    return profile, res
 
 
-def evaluate(profile: Profile, rules: Rules) -> EligibilityReport:
-    """Evaluate ``profile`` against every scheme of ``rules``."""
-    profile, location = _with_location(profile)
+def evaluate(
+    profile: Profile, rules: Rules, gazetteer: Gazetteer | None = None
+) -> EligibilityReport:
+    """Evaluate ``profile`` against every scheme of ``rules``.
+
+    ``gazetteer`` resolves a location written as text (omit it when the profile
+    already carries ``in_occitanie``).
+    """
+    profile, location = _with_location(profile, gazetteer)
     size = classify_company(profile.staff, profile.turnover_eur, profile.balance_sheet_eur)
     results = [evaluate_scheme(s, profile, size, rules) for s in rules.schemes]
     notes: list[ReportNote] = []

@@ -7,16 +7,21 @@ the verdicts, so chat, form and API always agree.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from assistant.eligibility.engine import EligibilityReport, evaluate
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.eligibility.engine import EligibilityReport
 from assistant.eligibility.locations import resolve_location
-from assistant.eligibility.profile import OrgType, Profile, ProjectType, Sector
-from assistant.eligibility.render import render_report_en, render_report_fr
-from assistant.eligibility.service import default_rules
+from assistant.eligibility.profile import OrgType, Profile, ProjectType
+from assistant.errors import InputError
+
+if TYPE_CHECKING:
+    from assistant.knowledge import Knowledge
 
 
-class ProfileError(ValueError):
+class ProfileError(InputError):
     """A form field has a value the engine does not know (message names the field)."""
 
 
@@ -42,26 +47,78 @@ def _number(field: str, value: Any, *, integer: bool = False) -> Any:
     return int(number) if integer else number
 
 
-def profile_from_form(data: dict[str, Any]) -> Profile:
-    """Validate form fields into a profile (unknown fields are ignored)."""
+def _sector(value: Any, knowledge: Knowledge) -> str | None:
+    if value in (None, ""):
+        return None
+    sectors = knowledge.profile_reader.sectors
+    if str(value) not in sectors:
+        raise ProfileError(f"sector: {value!r} is not one of {', '.join(sectors)}")
+    return str(value)
+
+
+_YES_NO = {"oui": True, "yes": True, "true": True, "non": False, "no": False, "false": False}
+
+
+class ProfileFields(BaseModel):
+    """The profile fields of the form, of ``POST /api/v1/eligibility`` and of the engine.
+
+    One schema for the three, every field optional ("not said" is not "no"). Values
+    of closed lists (organisation type, sector, project type) are checked against
+    the engine's when the profile is built (:func:`profile_from_form`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_type: str | None = Field(default=None, max_length=32, examples=["entreprise"])
+    staff: int | None = Field(default=None, ge=0, le=10_000_000)
+    turnover_eur: float | None = Field(default=None, ge=0, le=1e13)
+    balance_sheet_eur: float | None = Field(default=None, ge=0, le=1e13)
+    departement: str | None = Field(default=None, max_length=64, examples=["Hérault"])
+    in_occitanie: bool | None = None
+    location: str | None = Field(default=None, max_length=200)
+    sector: str | None = Field(default=None, max_length=32, examples=["sante"])
+    project_type: str | None = Field(default=None, max_length=32, examples=["adoption_ia"])
+    ai_specialist: bool | None = Field(
+        default=None, description="The company develops AI solutions (oui/non accepted)."
+    )
+    company_age_years: float | None = Field(default=None, ge=0, le=300)
+    creation_year: int | None = Field(
+        default=None, ge=1800, le=2100, description="Year the organisation was founded."
+    )
+
+    @field_validator("ai_specialist", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return _YES_NO.get(value.strip().lower())
+        return value
+
+
+def profile_from_form(
+    data: dict[str, Any], knowledge: Knowledge, today: date | None = None
+) -> Profile:
+    """Validate form fields into a profile (blank fields stay unknown)."""
+    try:
+        fields = ProfileFields.model_validate(
+            {k: v for k, v in data.items() if v not in (None, "")}
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "profile"
+        raise ProfileError(f"{field}: {err['msg']}") from exc
+    data = fields.model_dump(exclude_none=True)
+    if fields.creation_year is not None and fields.company_age_years is None:
+        year = (today or date.today()).year
+        data["company_age_years"] = float(max(0, year - fields.creation_year))
     location = str(data.get("location") or data.get("departement") or "").strip() or None
     if data.get("in_occitanie") is False and location is None:
         location = "hors Occitanie"
     if location and location.isdigit() and len(location) in (2, 3):
         location = f"dans le {location}"  # a form sends the département number alone
-    resolution = resolve_location(location) if location else None
+    resolution = resolve_location(location, knowledge.gazetteer) if location else None
     if resolution and resolution.departement and location and location.startswith("dans le "):
         location = resolution.departement  # show "Hérault", not what we fed the resolver
     ai = data.get("ai_specialist")
-    if isinstance(ai, str):
-        ai = {
-            "oui": True,
-            "yes": True,
-            "true": True,
-            "non": False,
-            "no": False,
-            "false": False,
-        }.get(ai.strip().lower())
     in_occitanie = resolution.in_occitanie if resolution else None
     explicit = data.get("in_occitanie")
     if isinstance(explicit, bool):  # the form's "hors Occitanie" choice
@@ -74,28 +131,13 @@ def profile_from_form(data: dict[str, Any]) -> Profile:
         location=location,
         departement=resolution.departement if resolution else None,
         in_occitanie=in_occitanie,
-        sector=_enum(Sector, "sector", data.get("sector"), None),
+        sector=_sector(data.get("sector"), knowledge),
         ai_specialist=ai if isinstance(ai, bool) else None,
         project_type=_enum(
             ProjectType, "project_type", data.get("project_type"), ProjectType.UNKNOWN
         ),
         company_age_years=_number("company_age_years", data.get("company_age_years")),
     )
-
-
-def evaluate_form(data: dict[str, Any], lang: str = "fr") -> dict[str, Any]:
-    """Verdicts for form fields, as a JSON-friendly dict with the rendered text."""
-    profile = profile_from_form(data)
-    report = evaluate(profile, default_rules())
-    rendered = render_report_en(report) if lang == "en" else render_report_fr(report)
-    return {
-        "profile": report.profile.to_dict(),
-        "sme_category": str(report.sme_category) if report.sme_category else None,
-        "results": scheme_results(report),
-        "follow_up_question": report.follow_up_question,
-        "text": rendered.text,
-        "cited_doc_ids": list(rendered.cited_doc_ids),
-    }
 
 
 def scheme_results(report: EligibilityReport) -> list[dict[str, Any]]:

@@ -10,43 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from assistant.eligibility.textnorm import normalize
+from assistant.errors import KnowledgeError
+from assistant.text.normalize import normalize
 
-DEFAULT_LOCATIONS_PATH = Path(__file__).resolve().parents[2] / "corpus" / "data" / "locations.yaml"
-
-# Words that must precede an ambiguous name ("lot", "nice") for it to count.
-_PLACE_CUES = (
-    "a",
-    "au",
-    "aux",
-    "dans le",
-    "dans la",
-    "dans l",
-    "dans les",
-    "du",
-    "de",
-    "d",
-    "en",
-    "sur",
-    "pres de",
-    "vers",
-    "in",
-    "at",
-    "near",
-    "from",
-    "base a",
-    "basee a",
-    "situe a",
-    "situee a",
-    "departement du",
-    "departement de",
-)
 _MONEY_AFTER = re.compile(r"^\s*(?:€|eur\b|euros?\b|k\b|m\b|ke\b)", re.IGNORECASE)
 
 
@@ -94,6 +65,8 @@ class Gazetteer:
 
     places: tuple[Place, ...]
     numbers: dict[str, tuple[str, str]]  # "31" -> ("Haute-Garonne", "Toulouse")
+    #: words that must precede an ambiguous name ("lot", "nice") for it to count
+    place_cues: tuple[str, ...] = ()
 
 
 def _as_list(value: Any) -> list[str]:
@@ -129,19 +102,35 @@ def build_gazetteer(data: dict[str, Any]) -> Gazetteer:
     for name in _as_list(data.get("outside")):
         add(name, False)
     ordered = sorted(places.values(), key=lambda p: len(p.key), reverse=True)
-    return Gazetteer(tuple(ordered), numbers)
+    cues = tuple(normalize(c) for c in _as_list(data.get("ambiguous_cues")))
+    return Gazetteer(tuple(ordered), numbers, cues)
 
 
-@lru_cache(maxsize=4)
-def load_gazetteer(path: Path = DEFAULT_LOCATIONS_PATH) -> Gazetteer:
-    """Read and cache the locations file."""
-    with Path(path).open(encoding="utf-8") as handle:
-        return build_gazetteer(yaml.safe_load(handle) or {})
+def load_gazetteer(path: Path) -> Gazetteer:
+    """Read the locations file (``corpus/data/locations.yaml``) and check its shape."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path}: cannot be read ({exc})".replace("\n", " ")) from exc
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{path}: expected a mapping (departements, outside...)")
+    for position, dep in enumerate(data.get("departements") or [], 1):
+        if not isinstance(dep, dict) or not dep.get("name") or not dep.get("number"):
+            raise KnowledgeError(
+                f"{path} [departements #{position}]: 'name' and 'number' are required"
+            )
+    if not data.get("departements"):
+        raise KnowledgeError(f"{path} (departements): the list of départements is required")
+    try:
+        return build_gazetteer(data)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise KnowledgeError(f"{path}: malformed entry ({exc})") from exc
 
 
-def _has_place_cue(norm: str, start: int) -> bool:
+def _has_place_cue(norm: str, start: int, cues: tuple[str, ...]) -> bool:
     before = norm[:start].rstrip()
-    return any(before == cue or before.endswith(" " + cue) for cue in _PLACE_CUES)
+    return any(before == cue or before.endswith(" " + cue) for cue in cues)
 
 
 def _find_places(norm: str, gazetteer: Gazetteer) -> list[tuple[int, Place]]:
@@ -154,7 +143,12 @@ def _find_places(norm: str, gazetteer: Gazetteer) -> list[tuple[int, Place]]:
             start, end = match.span()
             if any(taken[start:end]):
                 continue
-            if place.ambiguous and whole_text != place.key and not _has_place_cue(norm, start):
+            cues = gazetteer.place_cues
+            if (
+                place.ambiguous
+                and whole_text != place.key
+                and not _has_place_cue(norm, start, cues)
+            ):
                 continue
             taken[start:end] = [True] * (end - start)
             found.append((start, place))
@@ -178,7 +172,7 @@ def _find_codes(text: str, gazetteer: Gazetteer) -> list[tuple[int, bool, str | 
     return sorted(results)
 
 
-def resolve_location(text: str | None, gazetteer: Gazetteer | None = None) -> LocationResolution:
+def resolve_location(text: str | None, gazetteer: Gazetteer) -> LocationResolution:
     """Resolve a city, département, region or postal code found in ``text``.
 
     If several places are named, one in Occitanie wins: an establishment in the
@@ -186,7 +180,7 @@ def resolve_location(text: str | None, gazetteer: Gazetteer | None = None) -> Lo
     """
     if not text or not text.strip():
         return LocationResolution(None, text=text)
-    gaz = gazetteer or load_gazetteer()
+    gaz = gazetteer
     norm = normalize(text)
     places = _find_places(norm, gaz)
     for _, place in places:

@@ -25,17 +25,6 @@ class OrgType(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Sector(StrEnum):
-    """Sector of activity; the four first ones are the plan's key sectors."""
-
-    SANTE = "sante"
-    AGRICULTURE = "agriculture"
-    AEROSPATIAL = "aerospatial"
-    MOBILITE = "mobilite"
-    NUMERIQUE = "numerique"
-    AUTRE = "autre"
-
-
 class ProjectType(StrEnum):
     """What the asker wants to do; only used to flag a mismatch, never to reject."""
 
@@ -67,7 +56,8 @@ class Profile:
     location: str | None = None
     departement: str | None = None
     in_occitanie: bool | None = None
-    sector: Sector | None = None
+    #: a sector id of the lexicon (``cues: sector: <id>``), e.g. "sante"
+    sector: str | None = None
     ai_specialist: bool | None = None
     project_type: ProjectType = ProjectType.UNKNOWN
     company_age_years: float | None = None

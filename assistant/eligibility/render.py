@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.citations import marker_text
 from assistant.eligibility.engine import (
     FIELD_LABELS,
-    SECTOR_LABELS,
     EligibilityReport,
     RuleCitation,
     SchemeResult,
@@ -21,6 +21,7 @@ from assistant.eligibility.engine import (
 )
 from assistant.eligibility.profile import OrgType, Profile
 from assistant.eligibility.sme import SizeClassification, format_eur
+from assistant.knowledge.lexicon import Lexicon
 from assistant.text.language import detect_language
 
 ORG_LABELS: dict[OrgType, tuple[str, str]] = {
@@ -67,10 +68,10 @@ class _Cites:
                 self.ids.append(cite.doc)
                 self.citations.append(cite)
             numbers.append(self.ids.index(cite.doc) + 1)
-        return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        return marker_text(list(dict.fromkeys(numbers)))
 
 
-def _profile_line(profile: Profile, lang: int) -> str:
+def _profile_line(profile: Profile, lang: int, lexicon: Lexicon) -> str:
     """'start-up, 3 personnes, Perpignan (Pyrénées-Orientales), santé, spécialisée en IA'."""
     parts: list[str] = []
     if profile.org_type is not OrgType.UNKNOWN:
@@ -95,7 +96,8 @@ def _profile_line(profile: Profile, lang: int) -> str:
             where += " (hors Occitanie)" if lang == 0 else " (outside Occitanie)"
         parts.append(where)
     if profile.sector is not None:
-        parts.append(SECTOR_LABELS[profile.sector.value][lang])
+        labels = lexicon.labels("label.sector", "fr" if lang == 0 else "en")
+        parts.append(labels.get(profile.sector, profile.sector))
     if profile.ai_specialist is True:
         parts.append("spécialisée en IA" if lang == 0 else "AI specialist")
     elif profile.ai_specialist is False:
@@ -151,13 +153,13 @@ def _size_block(
     return f"Size (EU SME definition): {size.explanation_en()} {marker}".rstrip()
 
 
-def _render(report: EligibilityReport, lang: int) -> RenderedAnswer:
+def _render(report: EligibilityReport, lang: int, lexicon: Lexicon) -> RenderedAnswer:
     cites = _Cites()
     out: list[str] = []
     if lang == 0:
-        out.append(f"Votre profil : {_profile_line(report.profile, lang)}.")
+        out.append(f"Votre profil : {_profile_line(report.profile, lang, lexicon)}.")
     else:
-        out.append(f"Your profile: {_profile_line(report.profile, lang)}.")
+        out.append(f"Your profile: {_profile_line(report.profile, lang, lexicon)}.")
     if report.size is not None:
         out.append(_size_block(report.size, report.sme_source, cites, lang))
     if report.profile.in_occitanie is False:
@@ -201,14 +203,9 @@ def _render(report: EligibilityReport, lang: int) -> RenderedAnswer:
     return RenderedAnswer(text, cites.ids, cites.citations)
 
 
-def render_report_fr(report: EligibilityReport) -> RenderedAnswer:
-    """French answer for a report (see module docstring for the wording rules)."""
-    return _render(report, 0)
-
-
-def render_report_en(report: EligibilityReport) -> RenderedAnswer:
-    """English answer for a report, same structure as the French one."""
-    return _render(report, 1)
+def render_report(report: EligibilityReport, lang: str, lexicon: Lexicon) -> RenderedAnswer:
+    """The answer for a report in ``lang`` (see module docstring for the wording rules)."""
+    return _render(report, 1 if lang == "en" else 0, lexicon)
 
 
 def render_size_answer(
@@ -238,6 +235,6 @@ def render_size_answer(
     return RenderedAnswer("\n".join(lines), cites.ids, cites.citations)
 
 
-def is_english(text: str) -> bool:
+def is_english(text: str, lexicon: Lexicon) -> bool:
     """Rough language guess (shared with the answering chain)."""
-    return detect_language(text) == "en"
+    return detect_language(text, lexicon) == "en"

@@ -15,9 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.eligibility.profile import ProjectType, Sector
-
-DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "corpus" / "data" / "eligibility.yaml"
+from assistant.eligibility.profile import ProjectType
+from assistant.errors import KnowledgeError
 
 
 class TargetGroup(StrEnum):
@@ -118,7 +117,8 @@ class Scheme(_Strict):
 class KeySectors(_Strict):
     """Sectors named "key" by envelope 2, with their source."""
 
-    values: list[Sector] = Field(min_length=1)
+    #: sector ids of the lexicon (``corpus/lexicon/profile.yaml``, ``cues: sector:``)
+    values: list[str] = Field(min_length=1)
     source: Source
 
 
@@ -174,7 +174,7 @@ class Rules(_Strict):
         raise KeyError(scheme_id)
 
 
-class RulesError(ValueError):
+class RulesError(KnowledgeError):
     """A rules file that cannot be used; the message names file, entry and field."""
 
     def __init__(self, file: str, problems: list[tuple[str, str, str]]) -> None:
@@ -299,7 +299,7 @@ def parse_rules(raw: Any, file: str = "<rules>") -> Rules:
     return rules
 
 
-def load_rules(path: str | Path = DEFAULT_RULES_PATH) -> Rules:
+def load_rules(path: str | Path) -> Rules:
     """Load and validate a rules file.
 
     Raises :class:`RulesError` for a missing file, bad YAML or a schema error,

@@ -32,8 +32,8 @@ from assistant.ingest.documents import (
     validation_problems,
 )
 
-#: Folders of the corpus that hold data files (envelopes, contacts, rules), not documents.
-DATA_DIRS = {"data"}
+#: Folders of the corpus that hold data files (envelopes, contacts, rules, lexicon), not documents.
+DATA_DIRS = {"data", "lexicon"}
 SKIPPED_NAMES = {"README.md", "readme.md"}
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 

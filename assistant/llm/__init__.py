@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
+    from assistant.knowledge import Knowledge
     from assistant.llm.base import LLMBackend
     from assistant.settings import Settings
 
@@ -89,7 +90,9 @@ def limits_from(settings: Settings) -> Any:
     )
 
 
-def answer_steps(settings: Settings, backend: LLMBackend | None = None) -> AnswerSteps:
+def answer_steps(
+    settings: Settings, knowledge: Knowledge, backend: LLMBackend | None = None
+) -> AnswerSteps:
     """Resolve ``answer_mode`` into the steps to use (and the backend behind them).
 
     ``llm`` fails loudly on a configuration error (model not fetched, extra not
@@ -111,9 +114,11 @@ def answer_steps(settings: Settings, backend: LLMBackend | None = None) -> Answe
         if mode == "auto" and not backend.available():
             log.info("answer mode auto: extractive (%s backend unreachable)", backend.name)
             return AnswerSteps("extractive")
+    from assistant.conversation.rewrite import HeuristicRewriter
     from assistant.llm.composer import LLMComposer, LLMCondenser
 
     limits = limits_from(settings)
-    rewriter = LLMCondenser(backend, limits) if settings.llm_condense else None
+    heuristic = HeuristicRewriter(knowledge.lexicon)
+    rewriter = LLMCondenser(backend, heuristic, limits) if settings.llm_condense else None
     log.info("answer mode: llm (%s backend)", backend.name)
-    return AnswerSteps("llm", rewriter, LLMComposer(backend, limits), backend)
+    return AnswerSteps("llm", rewriter, LLMComposer(backend, knowledge.lexicon, limits), backend)

@@ -17,18 +17,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
-from assistant.answer.compose import Composed, compose
+from assistant.answer.compose import Composed, ExtractiveComposer
 from assistant.answer.figures import extract_figures, supported
-from assistant.answer.guard import cited_indices
-from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
+from assistant.citations import cited_numbers
+from assistant.citations import strip as strip_markers
+from assistant.conversation.rewrite import QueryRewriter
+from assistant.knowledge.lexicon import Lexicon
 from assistant.llm.base import LLMBackend
 from assistant.llm.deadline import Generation, generate
 from assistant.llm.prompts import (
@@ -50,24 +50,8 @@ TOKEN_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("llm_token_sin
 #: When set to a list, every answer generation appends its :class:`Draft`.
 DRAFTS: ContextVar[list[Draft] | None] = ContextVar("llm_drafts", default=None)
 
-UNAVAILABLE_NOTICE = {
-    "fr": "Le service de génération ne répond pas : réponse extraite des documents.",
-    "en": "The generation service is not responding: answer extracted from the documents.",
-}
-REPLACED_NOTICE = {
-    "fr": "La réponse rédigée n'a pas passé la vérification des sources : elle est remplacée "
-    "par la réponse extraite des documents.",
-    "en": "The written answer failed the source check: it is replaced by the answer "
-    "extracted from the documents.",
-}
-#: The model said "not covered" although the scope check found the answer in the documents.
-EXTRACTED_NOTICE = {
-    "fr": "Réponse extraite directement des documents.",
-    "en": "Answer taken directly from the documents.",
-}
 #: Words every answer may use without saying anything new.
 _TOPIC_WORDS = "Plan IA Occitanie Région régional intelligence artificielle AI plan programme"
-CITATION = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
 STOP = ["<<<", "\n\nQuestion", "\nQuestion :"]
 
 
@@ -95,18 +79,6 @@ class Generated(Composed):
     notice: str | None = None
     replaced: bool = False
     draft: Draft | None = field(default=None, repr=False)
-
-    @property
-    def chain_state(self) -> dict[str, Any]:
-        """Keys merged into the chain state by the compose step."""
-        state: dict[str, Any] = {
-            "fallback": self.fallback,
-            "fallback_notice": self.fallback_notice,
-            "replaced": self.replaced,
-        }
-        if self.notice:
-            state["generation_notice"] = self.notice
-        return state
 
 
 @contextmanager
@@ -139,12 +111,14 @@ class LLMComposer:
     def __init__(
         self,
         backend: LLMBackend,
+        lexicon: Lexicon,
         limits: GenerationLimits | None = None,
-        extractive: Callable[[str, list[Passage], str], Composed] = compose,
+        extractive: Callable[[str, list[Passage], str], Composed] | None = None,
     ) -> None:
         self.backend = backend
+        self.lexicon = lexicon
         self.limits = limits or GenerationLimits()
-        self.extractive = extractive
+        self.extractive = extractive or ExtractiveComposer(lexicon)
 
     def __call__(self, question: str, passages: list[Passage], lang: str = "fr") -> Composed:
         # sentences addressed to a model are removed before anything reads the passages:
@@ -189,21 +163,24 @@ class LLMComposer:
             return self._unavailable(safety, lang, streamed=bool(generation.text))
         if outcome == "leak":
             log.warning("generated answer repeats the prompt; extractive answer used")
-            return Generated(safety.text, safety.cited, notice=_replaced(lang), replaced=True)
+            return Generated(safety.text, safety.cited, notice=self._replaced(lang), replaced=True)
         if outcome == "off_evidence":
             log.info("generated answer rests on other passages than the answer; extractive used")
-            return Generated(safety.text, safety.cited, notice=_replaced(lang), replaced=True)
+            return Generated(safety.text, safety.cited, notice=self._replaced(lang), replaced=True)
         if outcome in ("refusal", "echo"):
             # The calibrated scope check already judged the question in scope (the chain
             # refuses before composing otherwise); a small model refuses far too often
             # when the answer is there, so its refusal yields the extractive answer.
             log.info("generated %s for an in-scope question; extractive answer used", outcome)
-            notice = EXTRACTED_NOTICE.get(lang, EXTRACTED_NOTICE["fr"])
+            notice = self.lexicon.text("notice.llm_extracted", lang)
             return Generated(safety.text, safety.cited, notice=notice, replaced=True)
-        return Generated(text, given, fallback=safety, fallback_notice=_replaced(lang))
+        return Generated(text, given, fallback=safety, fallback_notice=self._replaced(lang))
+
+    def _replaced(self, lang: str) -> str:
+        return self.lexicon.text("notice.llm_replaced", lang)
 
     def _unavailable(self, safety: Composed, lang: str, *, streamed: bool = True) -> Generated:
-        notice = UNAVAILABLE_NOTICE.get(lang, UNAVAILABLE_NOTICE["fr"])
+        notice = self.lexicon.text("notice.llm_unavailable", lang)
         return Generated(safety.text, safety.cited, notice=notice, replaced=streamed)
 
     def _record(
@@ -245,10 +222,6 @@ def _prompt_passage(passage: Passage) -> PromptPassage:
     return PromptPassage(passage.text, str(passage.metadata.get("title", "")))
 
 
-def _replaced(lang: str) -> str:
-    return REPLACED_NOTICE.get(lang, REPLACED_NOTICE["fr"])
-
-
 def echoes(text: str, question: str) -> bool:
     """The answer only repeats the question's words ("La Région veut-elle épauler… [1].").
 
@@ -258,7 +231,7 @@ def echoes(text: str, question: str) -> bool:
     """
     from assistant.text.french import tokenize
 
-    said = set(tokenize(CITATION.sub(" ", text)))
+    said = set(tokenize(strip_markers(text)))
     return not (said - set(tokenize(question)) - _topic_terms())
 
 
@@ -282,7 +255,7 @@ def agrees_with(text: str, given: Sequence[Passage], evidence: Sequence[Passage]
     """
     if not evidence:
         return True
-    cited = {given[n - 1].id for n in cited_indices(text) if 0 < n <= len(given)}
+    cited = {given[n - 1].id for n in cited_numbers(text) if 0 < n <= len(given)}
     if cited & {p.id for p in evidence}:
         return True
     figures = extract_figures(text)
@@ -308,12 +281,12 @@ class LLMCondenser:
     def __init__(
         self,
         backend: LLMBackend,
+        fallback: QueryRewriter,
         limits: GenerationLimits | None = None,
-        fallback: QueryRewriter | None = None,
     ) -> None:
         self.backend = backend
         self.limits = limits or GenerationLimits()
-        self.fallback = fallback or HeuristicRewriter()
+        self.fallback = fallback
 
     def __call__(self, question: str, history: Sequence[Mapping[str, str]]) -> str:
         if not any(turn.get("role") == "user" for turn in history):

@@ -7,6 +7,7 @@ retrieval as the assistant: ``PlanRetriever(searcher=bot.searcher).invoke(q)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -15,7 +16,6 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.retrieval.hybrid import Filters, HybridSearcher
-from assistant.text.language import detect_language
 
 
 class PlanRetriever(BaseRetriever):
@@ -26,6 +26,8 @@ class PlanRetriever(BaseRetriever):
     searcher: HybridSearcher
     k: int = 5
     filters: Filters = Filters()
+    #: "fr" / "en" for a query (the assistant's ``detect_language``); French when unset
+    language_of: Callable[[str], str] | None = None
 
     def _get_relevant_documents(
         self,
@@ -40,7 +42,7 @@ class PlanRetriever(BaseRetriever):
             query,
             k=k if k is not None else self.k,
             filters=filters or self.filters,
-            lang=detect_language(query),
+            lang=self.language_of(query) if self.language_of else "fr",
         )
         return [
             Document(

@@ -11,6 +11,19 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+#: Numbers written in words, French and English: the one table (the figure guard
+#: reads passages with it; the profile reader reads "on est trois"). "un"/"une"/"one"
+#: are left out on purpose: they are articles far more often than quantities.
+NUMBER_WORDS: dict[str, int] = {
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
+    "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
+    "quinze": 15, "seize": 16, "vingt": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
+    "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100,
+}  # fmt: skip
+
 # Thin spaces and no-break spaces are common thousands separators in French.
 _SPACES = " \u00a0\u202f\u2009"
 _GROUPED = re.compile(r"^\d{1,3}(?:[" + _SPACES + r"]\d{3})+(?:[.,]\d+)?$")

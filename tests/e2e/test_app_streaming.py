@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.llm.composer import REPLACED_NOTICE
 from assistant.settings import Settings
 from tests.e2e.conftest import ask_chat, screenshot
 from tests.fakes import FakeBackend
+from tests.knowledge import REPLACED_NOTICE
 from tests.servers import free_port, wait_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
@@ -93,7 +93,7 @@ def test_chat_announces_when_the_draft_is_replaced(stream_page) -> None:
     page.get_by_text("75 M€").first.wait_for()  # the invented figure is shown as a draft…
     notice = page.locator("#oc-chatbot .oc-notice")
     notice.wait_for()  # …then replaced, and the replacement is said
-    assert notice.inner_text().strip() == REPLACED_NOTICE["fr"]
+    assert notice.inner_text().strip() == REPLACED_NOTICE
     answer = page.locator("#oc-chatbot .oc-answer").last.inner_text()
     assert "75 M€" not in answer and "9 M€" in answer
 
@@ -105,5 +105,5 @@ def test_widget_streams_and_shows_the_replacement(stream_page, stream_url: str) 
     page.locator(".msg.assistant.streaming").wait_for()
     page.locator(".msg.assistant.replaced .notice").wait_for()
     text = page.locator(".msg.assistant").last.inner_text()
-    assert REPLACED_NOTICE["fr"] in text and "75 M€" not in text and "9 M€" in text
+    assert REPLACED_NOTICE in text and "75 M€" not in text and "9 M€" in text
     screenshot(page, "widget-replaced")

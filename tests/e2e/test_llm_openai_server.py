@@ -19,9 +19,9 @@ import pytest
 from assistant.llm import answer_steps
 from assistant.llm._local import default_threads
 from assistant.llm._openai import OpenAICompatibleBackend
-from assistant.llm.composer import UNAVAILABLE_NOTICE
 from assistant.settings import Settings
 from tests.e2e.llm_support import gguf_path, llm_bot
+from tests.knowledge import UNAVAILABLE_NOTICE
 from tests.servers import free_port, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.llm]
@@ -76,7 +76,7 @@ def test_assistant_answers_through_the_server(bot, server_url: str) -> None:
     answer = final["answer"]
     print(answer["answer"], answer["notice"])
     assert "60" in answer["answer"] and answer["citations"]
-    assert answer["notice"] != UNAVAILABLE_NOTICE["fr"]
+    assert answer["notice"] != UNAVAILABLE_NOTICE
 
 
 def test_a_dead_server_gives_the_extractive_answer_within_the_deadline(bot) -> None:
@@ -97,5 +97,5 @@ def test_a_dead_server_gives_the_extractive_answer_within_the_deadline(bot) -> N
     started = time.monotonic()
     answer = llm.ask("Quel est le budget total du Plan IA Occitanie ?")
     assert time.monotonic() - started < 6
-    assert answer.notice == UNAVAILABLE_NOTICE["fr"]
+    assert answer.notice == UNAVAILABLE_NOTICE
     assert "60" in answer.text and answer.citations

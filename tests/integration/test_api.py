@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.llm.composer import REPLACED_NOTICE, UNAVAILABLE_NOTICE
 from assistant.settings import Settings
 from tests.fakes import FakeBackend
+from tests.knowledge import REPLACED_NOTICE, UNAVAILABLE_NOTICE
 from ui.server import create_app
 
 pytestmark = pytest.mark.model
@@ -170,7 +170,7 @@ def test_a_streamed_answer_failing_the_guard_is_replaced_with_a_notice(llm_clien
     )
     assert "75 M€" in "".join(data["text"] for name, data in events if name == "token")
     final = events[-1][1]
-    assert final["replaced"] is True and final["notice"] == REPLACED_NOTICE["fr"]
+    assert final["replaced"] is True and final["notice"] == REPLACED_NOTICE
     assert "75 M€" not in final["answer"] and "60 M€" in final["answer"] and final["citations"]
 
 
@@ -191,9 +191,9 @@ def test_a_down_backend_still_answers_200_with_the_extractive_answer(llm_client)
     events = sse_events(client, "Quel est le budget total ?")
     final = events[-1][1]
     assert [name for name, _ in events] == ["final"]
-    assert final["notice"] == UNAVAILABLE_NOTICE["fr"] and "60 M€" in final["answer"]
+    assert final["notice"] == UNAVAILABLE_NOTICE and "60 M€" in final["answer"]
     response = client.post("/api/v1/ask", json={"question": "Quel est le budget total ?"})
-    assert response.status_code == 200 and response.json()["notice"] == UNAVAILABLE_NOTICE["fr"]
+    assert response.status_code == 200 and response.json()["notice"] == UNAVAILABLE_NOTICE
 
 
 def test_stream_refuses_bad_input_before_streaming(client: TestClient) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.answer.compose import compose
+from assistant.answer.compose import ExtractiveComposer
 from assistant.retrieval.hybrid import Passage
+from tests.knowledge import LEXICON
+
+compose = ExtractiveComposer(LEXICON)
 
 NAME_FAQ = Passage(
     "faq-nom",

@@ -12,18 +12,24 @@ from assistant.eligibility import (
     OrgType,
     Profile,
     ProjectType,
-    Sector,
     Verdict,
-    answer_question,
     evaluate,
-    load_rules,
-    render_report_en,
-    render_report_fr,
+    render_report,
 )
+from tests.knowledge import ELIGIBILITY, GAZETTEER, KNOWLEDGE, LEXICON
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RULES = load_rules(REPO_ROOT / "corpus" / "data" / "eligibility.yaml")
+RULES = KNOWLEDGE.rules
 M = 1_000_000
+
+
+def render_fr(report):
+    return render_report(report, "fr", LEXICON)
+
+
+def render_en(report):
+    return render_report(report, "en", LEXICON)
+
 
 # Column order of the expected-verdict strings below.
 SCHEMES = (
@@ -57,7 +63,7 @@ PROFILES = [
             staff=3,
             turnover_eur=0.3 * M,
             location="Toulouse",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             company_age_years=1,
         ),
@@ -70,7 +76,7 @@ PROFILES = [
             staff=3,
             turnover_eur=0.3 * M,
             location="Lyon",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             company_age_years=1,
         ),
@@ -82,7 +88,7 @@ PROFILES = [
             org_type=S,
             staff=3,
             turnover_eur=0.3 * M,
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             company_age_years=1,
         ),
@@ -90,7 +96,7 @@ PROFILES = [
     ),
     (
         "pme-albi-agro-declared",
-        company(staff=40, location="Albi", sector=Sector.AGRICULTURE, declared_sme=True),
+        company(staff=40, location="Albi", sector="agriculture", declared_sme=True),
         "CNMNCNMCC",
     ),
     (
@@ -99,7 +105,7 @@ PROFILES = [
             staff=40,
             turnover_eur=6 * M,
             location="Albi",
-            sector=Sector.AGRICULTURE,
+            sector="agriculture",
             ai_specialist=False,
             company_age_years=10,
         ),
@@ -111,7 +117,7 @@ PROFILES = [
             staff=120,
             turnover_eur=30 * M,
             location="Tarbes",
-            sector=Sector.MOBILITE,
+            sector="mobilite",
             ai_specialist=False,
             company_age_years=20,
         ),
@@ -124,7 +130,7 @@ PROFILES = [
             turnover_eur=60 * M,
             balance_sheet_eur=45 * M,
             location="Blagnac",
-            sector=Sector.AEROSPATIAL,
+            sector="aerospatial",
             ai_specialist=False,
             company_age_years=30,
         ),
@@ -132,7 +138,7 @@ PROFILES = [
     ),
     (
         "large-toulouse-aero-no-age",
-        company(staff=6000, location="Toulouse", sector=Sector.AEROSPATIAL, ai_specialist=False),
+        company(staff=6000, location="Toulouse", sector="aerospatial", ai_specialist=False),
         "NNMNCNCNC",
     ),
     (
@@ -141,7 +147,7 @@ PROFILES = [
             staff=25,
             turnover_eur=3 * M,
             location="Montpellier",
-            sector=Sector.NUMERIQUE,
+            sector="numerique",
             ai_specialist=True,
             company_age_years=6,
         ),
@@ -153,7 +159,7 @@ PROFILES = [
             staff=25,
             turnover_eur=3 * M,
             location="Montpellier",
-            sector=Sector.NUMERIQUE,
+            sector="numerique",
             ai_specialist=True,
             company_age_years=8,
         ),
@@ -179,7 +185,7 @@ PROFILES = [
     ("unknown-type-not-ai", Profile(location="Toulouse", ai_specialist=False), "NCCCCCCCC"),
     (
         "ai-startup-perpignan-no-money",
-        company(org_type=S, staff=3, location="Perpignan", sector=Sector.SANTE, ai_specialist=True),
+        company(org_type=S, staff=3, location="Perpignan", sector="sante", ai_specialist=True),
         "MNMNCNCCC",
     ),
     (
@@ -199,7 +205,7 @@ PROFILES = [
             staff=49,
             turnover_eur=9.9 * M,
             location="Montpellier",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=False,
             company_age_years=2,
         ),
@@ -211,7 +217,7 @@ PROFILES = [
             staff=50,
             turnover_eur=9 * M,
             location="Montpellier",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=False,
             company_age_years=2,
         ),
@@ -223,7 +229,7 @@ PROFILES = [
             staff=10,
             turnover_eur=10 * M,
             location="Montpellier",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=False,
             company_age_years=2,
         ),
@@ -235,7 +241,7 @@ PROFILES = [
             staff=5,
             turnover_eur=1 * M,
             location="Toulouse",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             company_age_years=1,
             project_type=ProjectType.FORMATION,
@@ -248,7 +254,7 @@ PROFILES = [
             staff=30,
             turnover_eur=60 * M,
             location="Toulouse",
-            sector=Sector.AEROSPATIAL,
+            sector="aerospatial",
             ai_specialist=False,
             company_age_years=10,
         ),
@@ -261,7 +267,7 @@ PROFILES = [
             turnover_eur=80 * M,
             balance_sheet_eur=40 * M,
             location="Toulouse",
-            sector=Sector.AEROSPATIAL,
+            sector="aerospatial",
             ai_specialist=False,
             company_age_years=10,
         ),
@@ -274,7 +280,7 @@ PROFILES = [
             turnover_eur=80 * M,
             balance_sheet_eur=43.1 * M,
             location="Toulouse",
-            sector=Sector.AEROSPATIAL,
+            sector="aerospatial",
             ai_specialist=False,
             company_age_years=10,
         ),
@@ -287,7 +293,7 @@ PROFILES = [
             staff=2,
             turnover_eur=0.1 * M,
             location="66100",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             company_age_years=0.5,
         ),
@@ -299,7 +305,7 @@ PROFILES = [
             staff=8,
             turnover_eur=1 * M,
             location="Figeac",
-            sector=Sector.AGRICULTURE,
+            sector="agriculture",
             company_age_years=4,
         ),
         "CNMNCNMCC",
@@ -311,7 +317,7 @@ PROFILES = [
         "declared-pme-staff-unknown",
         company(
             location="Sète",
-            sector=Sector.SANTE,
+            sector="sante",
             ai_specialist=True,
             declared_sme=True,
             company_age_years=1,
@@ -329,7 +335,7 @@ def test_table_is_large_enough() -> None:
     ("profile", "expected"), [p[1:] for p in PROFILES], ids=[p[0] for p in PROFILES]
 )
 def test_verdicts(profile: Profile, expected: str) -> None:
-    report = evaluate(profile, RULES)
+    report = evaluate(profile, RULES, GAZETTEER)
     got = "".join(
         next(k for k, v in CODES.items() if v is report.result(s).verdict) for s in SCHEMES
     )
@@ -343,12 +349,12 @@ def test_verdicts(profile: Profile, expected: str) -> None:
     [
         (Profile(location="Toulouse"), "filiere-rd", ["org_type", "ai_specialist"]),
         (
-            company(org_type=S, staff=3, sector=Sector.SANTE, ai_specialist=True),
+            company(org_type=S, staff=3, sector="sante", ai_specialist=True),
             "filiere-rd",
             ["location"],
         ),
         (
-            company(staff=40, location="Albi", sector=Sector.AGRICULTURE),
+            company(staff=40, location="Albi", sector="agriculture"),
             "filiere-rd",
             ["ai_specialist"],
         ),
@@ -364,20 +370,22 @@ def test_verdicts(profile: Profile, expected: str) -> None:
     ],
 )
 def test_missing_fields(profile: Profile, scheme: str, missing: list[str]) -> None:
-    result = evaluate(profile, RULES).result(scheme)
+    result = evaluate(profile, RULES, GAZETTEER).result(scheme)
     assert result.verdict is Verdict.TO_CHECK
     assert result.missing == missing
 
 
 def test_outside_occitanie_reason() -> None:
-    report = evaluate(company(location="Bordeaux", ai_specialist=True), RULES)
+    report = evaluate(company(location="Bordeaux", ai_specialist=True), RULES, GAZETTEER)
     reasons = report.result("filiere-rd").reasons
     assert reasons == ["le plan vise les acteurs de la région Occitanie"]
     assert "Occitanie" in report.result("contrat-innovation").reasons[0]
 
 
 def test_match_wording_and_citations() -> None:
-    report = evaluate(company(org_type=S, location="Toulouse", ai_specialist=True), RULES)
+    report = evaluate(
+        company(org_type=S, location="Toulouse", ai_specialist=True), RULES, GAZETTEER
+    )
     result = report.result("filiere-rd")
     assert result.verdict is Verdict.MATCHES
     assert result.reasons[0].startswith("correspond à la cible de")
@@ -386,7 +394,7 @@ def test_match_wording_and_citations() -> None:
 
 
 def test_possibly_discontinued_scheme_is_never_a_match() -> None:
-    report = evaluate(company(staff=5, turnover_eur=1 * M, location="Albi"), RULES)
+    report = evaluate(company(staff=5, turnover_eur=1 * M, location="Albi"), RULES, GAZETTEER)
     result = report.result("pass-occitanie")
     assert result.verdict is Verdict.TO_CHECK
     assert any("peut-être arrêté" in r for r in result.reasons)
@@ -398,28 +406,26 @@ def test_possibly_discontinued_scheme_is_never_a_match() -> None:
         (Profile(), "location", "ville"),
         (Profile(location="Toulouse"), "org_type", "entreprise"),
         (
-            company(staff=40, location="Albi", sector=Sector.AGRICULTURE, declared_sme=True),
+            company(staff=40, location="Albi", sector="agriculture", declared_sme=True),
             "ai_specialist",
             "IA",
         ),
         (
-            company(
-                org_type=S, staff=3, location="Perpignan", sector=Sector.SANTE, ai_specialist=True
-            ),
+            company(org_type=S, staff=3, location="Perpignan", sector="sante", ai_specialist=True),
             "turnover_eur",
             "chiffre d'affaires",
         ),
     ],
 )
 def test_follow_up_question(profile: Profile, field: str, question_part: str) -> None:
-    report = evaluate(profile, RULES)
+    report = evaluate(profile, RULES, GAZETTEER)
     assert report.follow_up_field == field
     assert question_part in report.follow_up_question
     assert report.follow_up_question.endswith("?")
 
 
 def test_no_follow_up_when_everything_is_known() -> None:
-    report = evaluate(Profile(org_type=OrgType.ETUDIANT, location="Albi"), RULES)
+    report = evaluate(Profile(org_type=OrgType.ETUDIANT, location="Albi"), RULES, GAZETTEER)
     assert report.follow_up_question is None
 
 
@@ -430,8 +436,8 @@ FORBIDDEN = re.compile(r"vous êtes éligible|êtes éligible|you are eligible",
     ("profile", "_expected"), [p[1:] for p in PROFILES], ids=[p[0] for p in PROFILES]
 )
 def test_rendering_never_overclaims(profile: Profile, _expected: str) -> None:
-    report = evaluate(profile, RULES)
-    for rendered in (render_report_fr(report), render_report_en(report)):
+    report = evaluate(profile, RULES, GAZETTEER)
+    for rendered in (render_fr(report), render_en(report)):
         assert not FORBIDDEN.search(rendered.text)
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", rendered.text)}
         assert markers == set(range(1, len(rendered.cited_doc_ids) + 1))
@@ -440,9 +446,11 @@ def test_rendering_never_overclaims(profile: Profile, _expected: str) -> None:
 
 def test_french_rendering_wording() -> None:
     report = evaluate(
-        company(staff=40, turnover_eur=6 * M, location="Albi", sector=Sector.AGRICULTURE), RULES
+        company(staff=40, turnover_eur=6 * M, location="Albi", sector="agriculture"),
+        RULES,
+        GAZETTEER,
     )
-    text = render_report_fr(report).text
+    text = render_fr(report).text
     assert "Correspond à la cible de « IA dans les secteurs clés (10 M€) »" in text
     assert "Ne correspond pas à « Recherche en IA (14 M€) »" in text
     assert "À vérifier auprès d'AD'OCC" in text
@@ -451,25 +459,25 @@ def test_french_rendering_wording() -> None:
 
 
 def test_region_is_the_contact_for_non_companies() -> None:
-    text = render_report_fr(
-        evaluate(Profile(org_type=OrgType.ETUDIANT, location="Albi"), RULES)
+    text = render_fr(
+        evaluate(Profile(org_type=OrgType.ETUDIANT, location="Albi"), RULES, GAZETTEER)
     ).text
     assert "auprès de la Région" in text
     assert "AD'OCC :" not in text
 
 
 def test_outside_occitanie_rendering() -> None:
-    text = render_report_fr(evaluate(company(location="Lyon"), RULES)).text
+    text = render_fr(evaluate(company(location="Lyon"), RULES, GAZETTEER)).text
     assert "vise les acteurs de la région Occitanie" in text
 
 
 def test_chat_two_turns() -> None:
-    first = answer_question("PME de 40 salariés à Albi dans l'agroalimentaire, quelles aides ?")
+    first = ELIGIBILITY.answer("PME de 40 salariés à Albi dans l'agroalimentaire, quelles aides ?")
     assert first.kind == "eligibility"
     assert first.follow_up_field == "ai_specialist"
     assert first.text.rstrip().endswith("?")
     assert "plan-env-secteurs-cles" in first.cited_doc_ids
-    second = answer_question("non", first.profile, expected_field=first.follow_up_field)
+    second = ELIGIBILITY.answer("non", first.profile, expected_field=first.follow_up_field)
     assert second.profile.staff == 40
     assert second.report is not None
     assert second.report.result("filiere-rd").verdict is Verdict.NO_MATCH
@@ -477,7 +485,7 @@ def test_chat_two_turns() -> None:
 
 
 def test_chat_startup_phrase() -> None:
-    answer = answer_question("on est 3 à Perpignan, startup IA santé")
+    answer = ELIGIBILITY.answer("on est 3 à Perpignan, startup IA santé")
     assert answer.report is not None
     assert answer.report.result("filiere-rd").verdict is Verdict.MATCHES
     assert answer.report.result("secteurs-cles").verdict is Verdict.MATCHES
@@ -485,7 +493,7 @@ def test_chat_startup_phrase() -> None:
 
 
 def test_chat_size_question() -> None:
-    answer = answer_question("180 salariés et 30 M€ de CA, suis-je une PME ?")
+    answer = ELIGIBILITY.answer("180 salariés et 30 M€ de CA, suis-je une PME ?")
     assert answer.kind == "size"
     assert "Moyenne entreprise (PME)" in answer.text
     assert "< 250" in answer.text and "50 M€" in answer.text and "43 M€" in answer.text
@@ -493,7 +501,7 @@ def test_chat_size_question() -> None:
 
 
 def test_chat_english() -> None:
-    answer = answer_question(
+    answer = ELIGIBILITY.answer(
         "We are an AI startup in Toulouse with 4 employees, which grants can we get?",
         today=date(2025, 1, 1),
     )

@@ -10,12 +10,10 @@ from assistant.eligibility import (
     OrgType,
     Profile,
     ProjectType,
-    Sector,
-    extract_profile,
-    is_eligibility_question,
     is_english,
-    is_size_question,
 )
+from tests.knowledge import LEXICON as READER_LEXICON
+from tests.knowledge import READER
 
 TODAY = date(2025, 6, 1)
 M = 1_000_000
@@ -30,7 +28,7 @@ PHRASINGS = [
             "location": "Albi",
             "departement": "Tarn",
             "in_occitanie": True,
-            "sector": Sector.AGRICULTURE,
+            "sector": "agriculture",
             "declared_sme": True,
         },
     ),
@@ -42,7 +40,7 @@ PHRASINGS = [
             "location": "Perpignan",
             "departement": "Pyrénées-Orientales",
             "in_occitanie": True,
-            "sector": Sector.SANTE,
+            "sector": "sante",
             "ai_specialist": True,
         },
     ),
@@ -78,7 +76,7 @@ PHRASINGS = [
             "location": "Béziers",
             "departement": "Hérault",
             "in_occitanie": True,
-            "sector": Sector.AUTRE,
+            "sector": "autre",
             "project_type": ProjectType.ADOPTION_IA,
             "declared_sme": True,
         },
@@ -90,7 +88,7 @@ PHRASINGS = [
             "location": "Toulouse",
             "departement": "Haute-Garonne",
             "in_occitanie": True,
-            "sector": Sector.SANTE,
+            "sector": "sante",
         },
     ),
     (
@@ -144,7 +142,7 @@ PHRASINGS = [
             "location": "Blagnac",
             "departement": "Haute-Garonne",
             "in_occitanie": True,
-            "sector": Sector.AEROSPATIAL,
+            "sector": "aerospatial",
             "org_type": OrgType.ENTREPRISE,
         },
     ),
@@ -155,7 +153,7 @@ PHRASINGS = [
             "location": "Toulouse",
             "departement": "Haute-Garonne",
             "in_occitanie": True,
-            "sector": Sector.AEROSPATIAL,
+            "sector": "aerospatial",
             "ai_specialist": True,
         },
     ),
@@ -167,7 +165,7 @@ PHRASINGS = [
             "location": "Tarbes",
             "departement": "Hautes-Pyrénées",
             "in_occitanie": True,
-            "sector": Sector.MOBILITE,
+            "sector": "mobilite",
             "ai_specialist": False,
         },
     ),
@@ -200,7 +198,7 @@ PHRASINGS = [
             "location": "Gers",
             "departement": "Gers",
             "in_occitanie": True,
-            "sector": Sector.AGRICULTURE,
+            "sector": "agriculture",
         },
     ),
     (
@@ -211,7 +209,7 @@ PHRASINGS = [
             "location": "Haute-Garonne",
             "departement": "Haute-Garonne",
             "in_occitanie": True,
-            "sector": Sector.NUMERIQUE,
+            "sector": "numerique",
             "ai_specialist": True,
         },
     ),
@@ -243,7 +241,7 @@ PHRASINGS = [
             "location": "Castelnau-le-Lez",
             "departement": "Hérault",
             "in_occitanie": True,
-            "sector": Sector.SANTE,
+            "sector": "sante",
             "company_age_years": 2.0,
             "project_type": ProjectType.RD,
         },
@@ -255,7 +253,7 @@ PHRASINGS = [
             "location": "Auch",
             "departement": "Gers",
             "in_occitanie": True,
-            "sector": Sector.AGRICULTURE,
+            "sector": "agriculture",
         },
     ),
     (
@@ -266,7 +264,7 @@ PHRASINGS = [
             "location": "Mende",
             "departement": "Lozère",
             "in_occitanie": True,
-            "sector": Sector.MOBILITE,
+            "sector": "mobilite",
         },
     ),
     (
@@ -309,7 +307,7 @@ PHRASINGS = [
 
 @pytest.mark.parametrize(("text", "expected"), PHRASINGS, ids=[p[0][:40] for p in PHRASINGS])
 def test_extract_profile(text, expected) -> None:
-    profile = extract_profile(text, today=TODAY)
+    profile = READER.read(text, today=TODAY)
     default = Profile()
     actual = profile.to_dict()
     for name, _value in default.to_dict().items():
@@ -319,7 +317,7 @@ def test_extract_profile(text, expected) -> None:
 
 
 def test_amount_without_keyword_is_not_turnover() -> None:
-    profile = extract_profile("PME de 20 salariés, projet de 30 k€ à Albi")
+    profile = READER.read("PME de 20 salariés, projet de 30 k€ à Albi")
     assert profile.turnover_eur is None
     assert profile.balance_sheet_eur is None
 
@@ -342,7 +340,7 @@ def test_amount_without_keyword_is_not_turnover() -> None:
     ],
 )
 def test_is_eligibility_question(text, expected) -> None:
-    assert is_eligibility_question(text) is expected
+    assert READER.is_eligibility_question(text) is expected
 
 
 @pytest.mark.parametrize(
@@ -356,17 +354,15 @@ def test_is_eligibility_question(text, expected) -> None:
     ],
 )
 def test_is_size_question(text, expected) -> None:
-    assert is_size_question(text) is expected
+    assert READER.is_size_question(text) is expected
 
 
 def test_follow_up_merges_both_turns() -> None:
-    first = extract_profile("PME de 40 salariés à Albi dans l'agroalimentaire, quelles aides ?")
-    second = extract_profile(
-        "non, on veut juste intégrer l'IA", first, expected_field="ai_specialist"
-    )
+    first = READER.read("PME de 40 salariés à Albi dans l'agroalimentaire, quelles aides ?")
+    second = READER.read("non, on veut juste intégrer l'IA", first, expected_field="ai_specialist")
     assert second.staff == 40
     assert second.departement == "Tarn"
-    assert second.sector is Sector.AGRICULTURE
+    assert second.sector == "agriculture"
     assert second.ai_specialist is False
     assert second.project_type is ProjectType.ADOPTION_IA
 
@@ -384,14 +380,14 @@ def test_follow_up_merges_both_turns() -> None:
 )
 def test_short_follow_up_answers(answer, field, name, value) -> None:
     previous = Profile(org_type=OrgType.STARTUP, location="Perpignan", in_occitanie=True)
-    profile = extract_profile(answer, previous, expected_field=field, today=TODAY)
+    profile = READER.read(answer, previous, expected_field=field, today=TODAY)
     assert getattr(profile, name) == value
     assert profile.org_type is OrgType.STARTUP
 
 
 def test_new_location_replaces_old_one() -> None:
-    previous = extract_profile("startup à Lyon")
-    profile = extract_profile("en fait on est à Toulouse", previous)
+    previous = READER.read("startup à Lyon")
+    profile = READER.read("en fait on est à Toulouse", previous)
     assert profile.in_occitanie is True
     assert profile.departement == "Haute-Garonne"
 
@@ -405,4 +401,4 @@ def test_new_location_replaces_old_one() -> None:
     ],
 )
 def test_is_english(text, english) -> None:
-    assert is_english(text) is english
+    assert is_english(text, READER_LEXICON) is english

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.eligibility.form import ProfileError, evaluate_form
+from assistant.eligibility.form import ProfileError
+from tests.knowledge import ELIGIBILITY
 
 
 def _verdicts(result: dict) -> dict[str, str]:
@@ -12,7 +13,7 @@ def _verdicts(result: dict) -> dict[str, str]:
 
 
 def test_departement_number_resolves_to_occitanie() -> None:
-    result = evaluate_form(
+    result = ELIGIBILITY.evaluate_form(
         {
             "org_type": "entreprise",
             "staff": 20,
@@ -28,13 +29,15 @@ def test_departement_number_resolves_to_occitanie() -> None:
 
 
 def test_outside_occitanie_choice_is_honoured() -> None:
-    result = evaluate_form({"org_type": "entreprise", "staff": 20, "in_occitanie": False})
+    result = ELIGIBILITY.evaluate_form(
+        {"org_type": "entreprise", "staff": 20, "in_occitanie": False}
+    )
     assert result["profile"]["in_occitanie"] is False
     assert set(_verdicts(result).values()) == {"ne correspond pas"}
 
 
 def test_bad_field_names_the_field() -> None:
     with pytest.raises(ProfileError, match="staff"):
-        evaluate_form({"staff": "beaucoup"})
+        ELIGIBILITY.evaluate_form({"staff": "beaucoup"})
     with pytest.raises(ProfileError, match="sector"):
-        evaluate_form({"sector": "pétanque"})
+        ELIGIBILITY.evaluate_form({"sector": "pétanque"})

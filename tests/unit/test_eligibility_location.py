@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.eligibility import resolve_location
+from tests.knowledge import GAZETTEER
 
 # (text, in_occitanie, département number or None)
 CASES = [
@@ -73,17 +74,17 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "inside", "number"), CASES)
 def test_resolve_location(text, inside, number) -> None:
-    result = resolve_location(text)
+    result = resolve_location(text, GAZETTEER)
     assert result.in_occitanie is inside
     assert result.departement_number == number
 
 
 def test_occitanie_wins_when_several_places_are_named() -> None:
-    result = resolve_location("siège à Paris, établissement R&D à Labège")
+    result = resolve_location("siège à Paris, établissement R&D à Labège", GAZETTEER)
     assert result.in_occitanie is True
     assert result.departement == "Haute-Garonne"
     assert result.matched == "Labège"
 
 
 def test_label_names_city_and_departement() -> None:
-    assert resolve_location("Albi").label == "Albi (Tarn, 81)"
+    assert resolve_location("Albi", GAZETTEER).label == "Albi (Tarn, 81)"

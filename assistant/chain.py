@@ -1,11 +1,14 @@
-"""The answering chain, as LangChain runnables: rewrite | route | compose | guard | close.
+"""The answering chain, as LangChain runnables: rewrite | plan | answer | guard | close.
 
 * rewrite: an elliptic follow-up ("Et pour la recherche ?") becomes a
   standalone query (heuristic here; the LLM mode swaps in its own rewriter);
-* route: eligibility questions (and answers to the engine's follow-up
-  question) go to the eligibility engine; everything else is retrieved;
-* compose: the extractive composer (the LLM mode swaps only this step), or a
-  refusal with the contacts when the evidence says the plan does not cover it;
+* plan: what kind of answer the question needs (:mod:`assistant.answer.planner`):
+  the eligibility engine only when the asker describes their organisation and
+  asks what they can get; a computation over the envelopes' figures; a plain
+  "the texts do not say" for known unknowns; otherwise an answer from the corpus;
+* answer: the eligibility summary, the computed answer, or retrieval then the
+  extractive composer (the LLM mode swaps only the composer), or a refusal with
+  the contacts when the evidence says the plan does not cover it;
 * guard: every figure must be in the passages its sentence cites; failing
   sentences are dropped and logged;
 * close: the contacts line when one is useful, and the context the next turn
@@ -26,14 +29,18 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from assistant import citations
-from assistant.answer.compose import Composed, compose
-from assistant.answer.guard import guard_answer
+from assistant.answer.compose import Composed, ExtractiveComposer
+from assistant.answer.computed import Calculator, Computed
+from assistant.answer.guard import Derived, guard_answer
+from assistant.answer.planner import Plan, Planner
 from assistant.answer.scope import ScopeGuard
 from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
+from assistant.eligibility import summary
 from assistant.eligibility.form import scheme_results
 from assistant.knowledge import Knowledge
 from assistant.retrieval.hybrid import Filters, HybridSearcher, Passage
-from assistant.turn import Context, Turn
+from assistant.text.normalize import normalize
+from assistant.turn import Context, FigureRef, Subject, Turn
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +71,7 @@ class AnswerPipeline:
         *,
         top_k: int = 5,
         rewriter: QueryRewriter | None = None,
-        composer: Composer = compose,
+        composer: Composer | None = None,
     ) -> None:
         self.searcher = searcher
         self.scope = scope
@@ -73,8 +80,13 @@ class AnswerPipeline:
         self.reader = knowledge.profile_reader
         self.eligibility_service = knowledge.eligibility
         self.top_k = top_k
-        self.rewriter = rewriter or HeuristicRewriter(knowledge.lexicon)
-        self.composer = composer
+        heuristic = HeuristicRewriter(knowledge.lexicon)
+        self.rewriter = rewriter or heuristic
+        self.composer = composer or ExtractiveComposer(
+            knowledge.lexicon, weight=getattr(getattr(searcher, "lexical", None), "idf", None)
+        )
+        self.planner = Planner(knowledge, heuristic)
+        self.calculator = Calculator(knowledge, searcher.passages_of)
         self.not_specified = knowledge.cue("answer.not_specified")
         self.asks_next_step = knowledge.cue("question.next_step")
 
@@ -82,9 +94,14 @@ class AnswerPipeline:
         answer_from_corpus = _timed("retrieve", self.retrieve) | _timed("compose", self.compose)
         return (
             _timed("rewrite", self.rewrite)
-            | _timed("route", self.route)
+            | _timed("plan", self.plan)
             | RunnableBranch(
-                (lambda turn: turn.kind == "eligibility", _timed("eligibility", self.eligibility)),
+                (
+                    lambda turn: turn.plan.intent in ("eligibility", "size", "eligibility_point"),
+                    _timed("eligibility", self.eligibility),
+                ),
+                (lambda turn: turn.plan.computed, _timed("compute", self.compute)),
+                (lambda turn: turn.plan.intent == "unknown", _timed("unknown", self.unknown)),
                 answer_from_corpus,
             )
             | _timed("guard", self.guard)
@@ -116,74 +133,95 @@ class AnswerPipeline:
     def context_from_history(self, history: Sequence[Mapping[str, str]]) -> Context:
         """Rebuild the context from the user turns, once (clients that send no context).
 
-        Only the eligibility dialogue needs it: the profile so far and the field
-        the engine asked for. Subjects of plain questions are recovered by the
-        rewriter from the history itself.
+        The eligibility dialogue is replayed (profile so far, field the engine asked
+        for) and the envelope each question named is carried, so that follow-ups work
+        for clients that only keep the history.
         """
         context = Context()
         for turn in history:
             if turn.get("role") != "user":
                 continue
             text = str(turn.get("content", ""))
-            if self._continues_eligibility(text, context):
+            plan = self.planner.plan(text, context)
+            if plan.intent in ("eligibility", "size"):
+                previous = context.profile if context.eligibility_active else None
+                merged = previous.merged_with(plan.described) if previous else plan.described
                 result = self.eligibility_service.answer(
-                    text, context.profile, expected_field=context.pending_field
+                    text,
+                    previous,
+                    expected_field=context.pending_field,
+                    profile=merged,
+                    size_only=True if plan.intent == "size" else None,
                 )
                 context = Context(
+                    subject=context.subject,
                     profile=result.profile,
                     pending_field=result.follow_up_field,
                     last_intent=result.kind,
                     turns=context.turns + 1,
                 )
             else:
-                context = Context(turns=context.turns + 1)
+                envelope = plan.envelopes[0] if plan.envelopes else None
+                last = f"compute:{plan.operation}" if plan.intent == "compute" else plan.intent
+                context = Context(
+                    subject=context.subject.merged(Subject(envelope=envelope)),
+                    profile=context.profile,
+                    last_intent=last,
+                    turns=context.turns + 1,
+                )
         return context
 
-    def _continues_eligibility(self, text: str, context: Context) -> bool:
-        """An eligibility question, or a short reply to the engine's question."""
-        if self.reader.is_eligibility_question(text):
-            return True
-        short_reply = len(text.split()) <= 8 and "?" not in text
-        return bool(context.eligibility_active and context.pending_field and short_reply)
-
-    # -- rewrite + route ------------------------------------------------------------
+    # -- rewrite + plan -------------------------------------------------------------
     def rewrite(self, turn: Turn) -> dict[str, Any]:
         return {"query": self.rewriter(turn.question, turn.history)}
 
-    def route(self, turn: Turn) -> dict[str, Any]:
-        """Eligibility or corpus; reads the asker's profile once for the whole turn."""
-        context = turn.context
-        question = turn.question
-        if self.reader.is_eligibility_question(question):
-            return {"kind": "eligibility", "intent": "eligibility"}
-        if not context.eligibility_active:
-            return {}
-        short_reply = len(question.split()) <= 8 and "?" not in question
-        profile = self.reader.read(question)
-        # "et si on passe à 300 salariés ?" changes the profile under discussion
-        if (context.pending_field and short_reply) or not profile.is_empty():
-            return {"kind": "eligibility", "intent": "eligibility"}
-        return {}
+    def plan(self, turn: Turn) -> dict[str, Any]:
+        """What kind of answer; reads the asker's profile once for the whole turn."""
+        plan = self.planner.plan(turn.question, turn.context)
+        changes: dict[str, Any] = {"plan": plan, "intent": plan.intent}
+        if plan.envelopes:
+            changes["subject"] = Subject(envelope=plan.envelopes[0])
+            if plan.from_subject:
+                # "c'est pour qui ?": retrieval needs the envelope the conversation is about
+                envelope = self.reference.envelope(plan.envelopes[0])
+                name = str(envelope["name"]) if envelope else ""
+                if name and name.lower() not in turn.query.lower():
+                    changes["query"] = f"{turn.query} ({name})"
+        if plan.intent in ("eligibility", "size", "eligibility_point"):
+            changes["kind"] = "eligibility"
+        return changes
 
     # -- eligibility ------------------------------------------------------------
     def eligibility(self, turn: Turn) -> dict[str, Any]:
-        context = turn.context
-        size_only = (
-            True
-            if context.last_intent == "size"
-            and not self.reader.is_eligibility_question(turn.question)
-            else None
-        )
+        """The eligibility summary (three lines), the verdicts as structured details."""
+        context, plan = turn.context, turn.plan
+        previous = context.profile if context.eligibility_active else None
+        described = plan.described
+        merged = previous.merged_with(described) if previous is not None else described
         result = self.eligibility_service.answer(
             turn.question,
-            previous=context.profile if context.eligibility_active else None,
+            previous=previous,
             expected_field=context.pending_field if context.eligibility_active else None,
-            size_only=size_only,
+            size_only=True if plan.intent == "size" else None,
+            profile=merged,
         )
+        text, doc_ids = result.text, list(result.cited_doc_ids)
+        best_scheme = None
+        if result.report is not None:
+            rules = self.knowledge.rules
+            opening = None
+            if plan.intent == "eligibility_point" or plan.schemes:
+                named = list(plan.schemes or plan.envelopes)
+                opening = summary.point(
+                    result.report, named, result.language, self.knowledge, rules
+                )
+            if opening is None:
+                opening = summary.summarise(result.report, result.language, self.knowledge)
+            text, doc_ids, best_scheme = opening.text, opening.cited_doc_ids, opening.best_scheme
         cited: list[Passage] = []
         guard_texts: list[str] = []
         declared = _declared_profile_text(result.profile)
-        for doc_id in result.cited_doc_ids:
+        for doc_id in doc_ids:
             chunks = self.searcher.passages_of(doc_id)
             if not chunks:
                 log.warning("eligibility rule cites %s, absent from the index", doc_id)
@@ -192,11 +230,13 @@ class AnswerPipeline:
             # the figures a verdict may state: the rule's document, and the profile the
             # user declared (echoed back as "Votre profil : 40 salariés...")
             guard_texts.append("\n".join(c.text for c in chunks) + "\n" + declared)
+        point = plan.intent == "eligibility_point"
         return {
-            "kind": "eligibility",
-            "intent": result.kind,
+            # one point of the verdicts is a direct answer; the verdicts stay as details
+            "kind": "answer" if point else "eligibility",
+            "intent": plan.intent if point else result.kind,
             "lang": result.language,
-            "text": result.text,
+            "text": text,
             "cited": tuple(cited),
             "guard_texts": tuple(guard_texts),
             # the engine's headings and the profile echo carry no marker: they are
@@ -204,7 +244,70 @@ class AnswerPipeline:
             "guard_require_citation": False,
             "eligibility": _report_dict(result),
             "profile": result.profile,
+            "subject": self._scheme_subject(best_scheme),
         }
+
+    def _scheme_subject(self, scheme_id: str | None) -> Subject:
+        """The scheme a verdict is about, and its envelope (for "et elle fait combien ?")."""
+        if not scheme_id:
+            return Subject()
+        if self.reference.envelope(scheme_id) is not None:
+            return Subject(envelope=scheme_id, scheme=scheme_id)
+        scheme = self.knowledge.rules.scheme(scheme_id)
+        return Subject(envelope=scheme.envelope, scheme=scheme_id)
+
+    # -- computed ------------------------------------------------------------------
+    def compute(self, turn: Turn) -> dict[str, Any]:
+        """An answer computed over the envelopes' figures, or from the corpus if it cannot be."""
+        computed: Computed | None = self.calculator.answer(turn.plan, turn.lang)
+        if computed is None:
+            return self._from_corpus(turn)
+        figure = FigureRef(computed.figure[0], computed.figure[1]) if computed.figure else None
+        return {
+            "kind": "answer",
+            "text": computed.text,
+            "cited": tuple(computed.cited),
+            "guard_texts": tuple(p.text for p in computed.cited),
+            "derivations": tuple(computed.derivations),
+            "subject": Subject(envelope=computed.envelope, figure=figure),
+        }
+
+    # -- known unknowns --------------------------------------------------------------
+    def unknown(self, turn: Turn) -> dict[str, Any]:
+        """What the texts do not say, said first; then the nearest true fact and the contact.
+
+        The not-specified passages of the corpus answer most of these (deadlines,
+        ceilings, rates): they are searched first. For the rest (a yearly breakdown,
+        national amounts, personal files) the answer is the lexicon's sentence, then
+        the amount of the envelope asked about, computed and cited.
+        """
+        plan, lang = turn.plan, turn.lang
+        if plan.topic not in ("yearly", "national", "personal"):
+            restricted = turn.updated(filters=_with_topic(turn.filters, "non-precise"))
+            changes = self._from_corpus(restricted)
+            if changes.get("kind") == "unspecified":
+                changes.pop("filters", None)
+                return {**changes, "next_step": True}
+        text = self.knowledge.text(f"unknown.{plan.topic}", lang)
+        changes = {
+            "kind": "unspecified",
+            "text": text,
+            "cited": (),
+            "guard_texts": (),
+            "next_step": True,
+        }
+        if plan.envelopes and plan.topic in ("yearly", "ceiling"):
+            fact = self.calculator.answer(
+                Plan(intent="amount", operation="amount", envelopes=plan.envelopes[:1]), lang
+            )
+            if fact is not None:
+                nearest = self.knowledge.text("unknown.nearest_amount", lang, fact=fact.text)
+                changes.update(
+                    text=f"{text} {nearest}",
+                    cited=tuple(fact.cited),
+                    guard_texts=tuple(p.text for p in fact.cited),
+                )
+        return changes
 
     # -- retrieve + compose -------------------------------------------------------
     def retrieve(self, turn: Turn) -> dict[str, Any]:
@@ -227,16 +330,32 @@ class AnswerPipeline:
         changes["timings_ms"] = result.timings_ms
         return changes
 
+    def _from_corpus(self, turn: Turn) -> dict[str, Any]:
+        """Retrieve then compose, as one step (when a planned answer falls back)."""
+        started = time.perf_counter()
+        retrieved = self.retrieve(turn)
+        middle = time.perf_counter()
+        composed = self.compose(turn.updated(**retrieved))
+        timings = {
+            **retrieved.get("timings_ms", {}),
+            "retrieve": (middle - started) * 1000,
+            "compose": (time.perf_counter() - middle) * 1000,
+        }
+        return {**retrieved, **composed, "timings_ms": timings}
+
     def compose(self, turn: Turn) -> dict[str, Any]:
         result = turn.search
         assert result is not None, "retrieve runs before compose"
         decision = self.scope.decide(turn.question, result.best_dense, result.vector)
         if not decision.in_scope or not result.passages:
             return {**self._refusal(turn), "scope": decision}
-        composed = self.composer(turn.query, result.passages, turn.lang)
+        passages, extra = result.passages, {}
+        if turn.plan is not None and turn.plan.intent == "contact":
+            passages, extra = self._contact_passages(turn, passages)
+        composed = self.composer(turn.query, passages, turn.lang, plan=turn.plan, **extra)
         if not composed.text:
             return {**self._refusal(turn), "scope": decision}
-        kind = "unspecified" if self.not_specified.in_text(composed.text) else "answer"
+        kind = "unspecified" if self.not_specified.in_text(_lead(composed.text)) else "answer"
         changes: dict[str, Any] = {
             "scope": decision,
             "kind": kind,
@@ -258,6 +377,25 @@ class AnswerPipeline:
             changes["notice"] = _join(turn.notice, notice)
         return changes
 
+    def _contact_passages(
+        self, turn: Turn, passages: list[Passage]
+    ) -> tuple[list[Passage], dict[str, Any]]:
+        """For "à qui s'adresser ?": passages naming the right contact, and its name.
+
+        The retrieved ones when some name it, else also the contact's own document
+        (``contacts.yaml``: ``document``); the answer opens with a sentence naming
+        the contact — never an unrelated best sentence.
+        """
+        contacts = self._contacts(turn)
+        if not contacts:
+            return passages, {}
+        name = str(contacts[0]["name"])
+        folded = normalize(name)
+        naming = [p for p in passages if folded in normalize(p.text)]
+        document = contacts[0].get("document")
+        own = [p for p in self.searcher.passages_of(str(document)) if folded in normalize(p.text)]
+        return (naming + [p for p in own if p not in naming]) or passages, {"mention": name}
+
     def _refusal(self, turn: Turn) -> dict[str, Any]:
         return {
             "kind": "refusal",
@@ -273,8 +411,15 @@ class AnswerPipeline:
     def guard(self, turn: Turn) -> dict[str, Any]:
         if not turn.cited:
             return {}
+        derived = [
+            Derived(d.figure_kind, _decimal(d.value), frozenset(_needs(d, turn.cited)))
+            for d in turn.derivations
+        ]
         checked = guard_answer(
-            turn.text, list(turn.guard_texts), require_citation=turn.guard_require_citation
+            turn.text,
+            list(turn.guard_texts),
+            require_citation=turn.guard_require_citation,
+            derived=derived,
         )
         changes: dict[str, Any] = {"guard_dropped": tuple(checked.dropped)}
         texts, cited = list(turn.guard_texts), list(turn.cited)
@@ -288,7 +433,9 @@ class AnswerPipeline:
             texts, cited = [p.text for p in fallback.cited], list(fallback.cited)
             checked = guard_answer(fallback.text, texts)
             changes.update(
-                kind="unspecified" if self.not_specified.in_text(fallback.text) else "answer",
+                kind="unspecified"
+                if self.not_specified.in_text(_lead(fallback.text))
+                else "answer",
                 replaced=True,
                 fallback=None,
                 notice=_join(turn.notice, turn.fallback_notice),
@@ -309,14 +456,51 @@ class AnswerPipeline:
 
     # -- close --------------------------------------------------------------------
     def close(self, turn: Turn) -> dict[str, Any]:
-        """The contacts when useful, and what the next turn needs to know."""
-        audience = turn.filters.audience
-        contacts = self.reference.contacts_for(audience) if turn.next_step else []
+        """The contacts when useful (first when the question asks whom to contact).
+
+        A company question that is not an eligibility request gets one line offering
+        the check instead of the verdicts it did not ask for.
+        """
+        plan: Plan | None = turn.plan
+        asked_contact = plan is not None and plan.intent == "contact"
+        next_step = turn.next_step or asked_contact
+        contacts = self._contacts(turn) if next_step and turn.kind != "eligibility" else []
         text = turn.text
         if contacts:
             line = self.contact_line(contacts[:2], turn.lang)
-            text = f"{text}\n\n{line}" if line else text
+            lead = text[:300]
+            if asked_contact and not any(str(c["name"]) in lead for c in contacts[:1]):
+                text = f"{line}\n\n{text}" if line else text  # the answer to "à qui ?" first
+            elif line and not (asked_contact and str(contacts[0]["name"]) in text):
+                text = f"{text}\n\n{line}"
+        if (
+            plan is not None
+            and plan.self_described
+            and turn.kind in ("answer", "unspecified")
+            and plan.intent not in ("contact", "unknown")
+        ):
+            text = f"{text}\n\n{self.knowledge.text('plan.offer_check', turn.lang)}"
         return {"text": text, "contacts": tuple(contacts)}
+
+    def _contacts(self, turn: Turn) -> list[Mapping[str, Any]]:
+        """Whom to name: by the filter's audience, else by what the turn knows of the asker."""
+        audience = turn.filters.audience
+        if audience is None and turn.plan is not None:
+            company = turn.plan.company
+            if company is None and turn.plan.envelopes:
+                company = self._envelope_for_companies(turn.plan.envelopes[0])
+            if company is not None:
+                audience = "entreprise" if company else "citoyen"
+        return self.reference.contacts_for(audience)
+
+    def _envelope_for_companies(self, envelope: str) -> bool | None:
+        """Whether the schemes of an envelope are handled by AD'OCC (companies)."""
+        contacts = {
+            s.contact
+            for s in self.knowledge.rules.schemes
+            if s.envelope == envelope or s.id == envelope
+        }
+        return contacts == {"adocc"} if contacts else None
 
     def contact_line(self, contacts: Sequence[Mapping[str, Any]], lang: str) -> str:
         """One short line naming whom to ask (no citation needed: no figure, data file)."""
@@ -329,6 +513,27 @@ class AnswerPipeline:
 
 def _join(*notices: str | None) -> str | None:
     return " ".join(n for n in notices if n) or None
+
+
+def _lead(text: str) -> str:
+    """The first sentence (or line) of an answer: what decides its kind."""
+    return text.split("\n", 1)[0].split(". ", 1)[0]
+
+
+def _with_topic(filters: Filters, topic: str) -> Filters:
+    return Filters(filters.audience, filters.envelope, topic, filters.language)
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(value)).normalize() if value != int(value) else Decimal(int(value))
+
+
+def _needs(derivation: Any, cited: Sequence[Passage]) -> set[int]:
+    """The citation numbers a derived figure's sentence must carry: one per input passage."""
+    ids = [p.id for p in cited]
+    return {ids.index(i.passage_id) + 1 for i in derivation.inputs if i.passage_id in ids}
 
 
 def _declared_profile_text(profile: Any) -> str:

@@ -170,9 +170,10 @@ class Assistant:
         from assistant.llm import answer_steps
 
         # ASSISTANT_ANSWER_MODE: swaps rewrite and compose
-        steps = answer_steps(settings, self.knowledge, backend=llm_backend)
+        # the question's telling words weigh by the corpus's idf when picking sentences
+        extractive = ExtractiveComposer(self.knowledge.lexicon, weight=self.searcher.lexical.idf)
+        steps = answer_steps(settings, self.knowledge, backend=llm_backend, extractive=extractive)
         self.answer_mode = steps.mode
-        extractive = ExtractiveComposer(self.knowledge.lexicon)
 
         def pipeline(composer: Any, rewriter: Any = None) -> AnswerPipeline:
             return AnswerPipeline(
@@ -277,7 +278,7 @@ class Assistant:
             eligibility=dict(turn.eligibility) if turn.eligibility else None,
             replaced=turn.replaced,
             intent=turn.intent,
-            derivations=[d.to_dict() for d in turn.derivations],
+            derivations=[d.to_dict(turn.cited) for d in turn.derivations],
             context=turn.next_context().to_dict(),
         )
 

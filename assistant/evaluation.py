@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.yaml"
 
 
+PLANNER_SET = DEFAULT_SET.with_name("questions_planner.yaml")
+#: Where the key fact must appear, and the default longest answers (issue "answers that
+#: answer the question"): a direct answer first, details as structured data.
+LEAD_CHARS = 300
+MAX_CHARS = 450
+MAX_CHARS_ELIGIBILITY = 700
+
+
 @dataclass
 class GoldenQuestion:
     id: str
@@ -46,6 +54,27 @@ class GoldenQuestion:
     expected_docs: list[str]
     history: list[dict[str, str]] = field(default_factory=list)
     lang: str = "fr"
+    #: questions asked before in the same conversation (answered live, context sent back)
+    turns: list[str] = field(default_factory=list)
+    #: the opening the answer must have: direct | unspecified | eligibility | refusal
+    expect: str | None = None
+    #: must appear in the first LEAD_CHARS characters (default: the first must_contain)
+    key_fact: str | None = None
+    max_chars: int | None = None
+    #: dev (used when tuning) or holdout (kept aside, never looked at when tuning)
+    split: str = "dev"
+
+    @property
+    def lead_pattern(self) -> str | None:
+        return self.key_fact or (self.must_contain[0] if self.must_contain else None)
+
+    @property
+    def length_limit(self) -> int | None:
+        if self.max_chars is not None:
+            return self.max_chars
+        if self.expect is None:
+            return None  # the first golden set checks content only
+        return MAX_CHARS_ELIGIBILITY if self.expect == "eligibility" else MAX_CHARS
 
 
 def load_golden(path: Path = DEFAULT_SET) -> list[GoldenQuestion]:
@@ -56,12 +85,17 @@ def load_golden(path: Path = DEFAULT_SET) -> list[GoldenQuestion]:
             id=str(q["id"]),
             question=str(q["question"]),
             category=str(q.get("category", "factual")),
-            expect_refusal=bool(q.get("expect_refusal", False)),
+            expect_refusal=bool(q.get("expect_refusal", q.get("expect") == "refusal")),
             must_contain=list(q.get("must_contain") or []),
             must_not_contain=list(q.get("must_not_contain") or []),
             expected_docs=list(q.get("expected_docs") or []),
             history=list(q.get("history") or []),
             lang=str(q.get("lang", "fr")),
+            turns=[str(t) for t in q.get("turns") or []],
+            expect=q.get("expect"),
+            key_fact=q.get("key_fact"),
+            max_chars=q.get("max_chars"),
+            split=str(q.get("split", "dev")),
         )
         for q in items
     ]
@@ -73,9 +107,39 @@ def answer_is_correct(q: GoldenQuestion, text: str, refused: bool) -> bool:
         return refused
     if refused:
         return False
-    found = all(re.search(p, text, re.IGNORECASE) for p in q.must_contain)
-    forbidden = any(re.search(p, text, re.IGNORECASE) for p in q.must_not_contain)
+    found = all(re.search(p, text, re.IGNORECASE | re.MULTILINE) for p in q.must_contain)
+    forbidden = any(re.search(p, text, re.IGNORECASE | re.MULTILINE) for p in q.must_not_contain)
     return found and not forbidden
+
+
+def opening(answer: Any) -> str:
+    """What kind of answer the user got first: direct, unspecified, eligibility, refusal."""
+    if answer.refused:
+        return "refusal"
+    if answer.kind in ("eligibility", "size"):
+        return "eligibility"
+    if answer.kind == "unspecified":
+        return "unspecified"
+    return "direct"
+
+
+def shape(q: GoldenQuestion, answer: Any) -> dict[str, Any]:
+    """The answer's shape against the case: opening kind, key fact in the lead, length."""
+    text = answer.text
+    lead = q.lead_pattern
+    in_lead = (
+        True
+        if q.expect_refusal or not lead
+        else bool(re.search(lead, text[:LEAD_CHARS], re.IGNORECASE | re.MULTILINE))
+    )
+    limit = q.length_limit
+    return {
+        "opening": opening(answer),
+        "opening_ok": q.expect is None or opening(answer) == q.expect,
+        "key_fact_in_lead": in_lead,
+        "length": len(text),
+        "length_ok": limit is None or len(text) <= limit,
+    }
 
 
 def _rank(doc_ids: list[str], expected: list[str]) -> int | None:
@@ -122,23 +186,31 @@ def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[
     records = []
     ranks: dict[str, list[int | None]] = {"hybrid": [], "dense": [], "lexical": []}
     for q in questions:
+        history, context = _converse(bot, q)
         started = time.perf_counter()
         with record_drafts() as drafts:
-            answer = bot.ask(q.question, history=q.history)
+            answer = bot.ask(q.question, history=history, context=context)
         latency = (time.perf_counter() - started) * 1000
-        correct = answer_is_correct(q, answer.text, answer.refused)
-        unsupported = _unsupported(bot, q, answer)
+        form = shape(q, answer)
+        correct = answer_is_correct(q, answer.text, answer.refused) and form["opening_ok"]
+        unsupported, underived = _unsupported(bot, q, answer)
         record = {
             "id": q.id,
             "category": q.category,
+            "split": q.split,
             "question": q.question,
             "query": answer.query,
             "kind": answer.kind,
+            "intent": answer.intent,
+            "expect": q.expect,
             "expect_refusal": q.expect_refusal,
             "refused": answer.refused,
             "correct": correct,
+            **form,
             "unsupported_figures": unsupported,
+            "underived_figures": underived,
             "latency_ms": round(latency, 1),
+            "planner_ms": round(answer.timings_ms.get("plan", 0.0), 3),
             "cited": [c.doc_id for c in answer.citations],
             "answer": answer.text,
         }
@@ -155,21 +227,47 @@ def evaluate_assistant(bot: Assistant, questions: list[GoldenQuestion]) -> dict[
     return summarise(records, ranks)
 
 
-def _unsupported(bot: Assistant, q: GoldenQuestion, answer: Any) -> int:
-    """Figures of the final answer that its cited documents (or the user) do not state."""
+def _converse(bot: Assistant, q: GoldenQuestion) -> tuple[list[dict[str, str]], Any]:
+    """Ask the case's earlier turns live; the history and context for its question."""
+    history = list(q.history)
+    context = None
+    for turn in q.turns:
+        earlier = bot.ask(turn, history=history, context=context)
+        history += [
+            {"role": "user", "content": turn},
+            {"role": "assistant", "content": earlier.text},
+        ]
+        context = earlier.context
+    return history, context
+
+
+def _unsupported(bot: Assistant, q: GoldenQuestion, answer: Any) -> tuple[int, int]:
+    """Figures the cited documents (or the user) do not state: (unsupported, underived).
+
+    A computed figure ("soit environ 23 %") is in no passage: it counts as supported
+    only when the answer records its derivation (``Answer.derivations``); a figure
+    that is neither in a cited passage nor derived is unsupported, and also counted
+    as "underived" when it is not an input or a result of any derivation.
+    """
+    derived = {round(float(d["value"]), 6) for d in answer.derivations}
     if not answer.citations:
-        return len(unsupported_figures(answer.text, [], require_citation=False))
-    passages = []
-    user_text = " ".join([q.question, *(t["content"] for t in q.history if t["role"] == "user")])
-    for citation in answer.citations:
-        if answer.kind == "eligibility":
-            chunks = bot.searcher.passages_of(citation.doc_id)
-            passages.append("\n".join(c.text for c in chunks) + "\n" + user_text)
-        else:
-            passages.append(citation.excerpt)
-    return len(
-        unsupported_figures(answer.text, passages, require_citation=answer.kind != "eligibility")
-    )
+        figures = unsupported_figures(answer.text, [], require_citation=False)
+    else:
+        passages = []
+        user_text = " ".join(
+            [q.question, *q.turns, *(t["content"] for t in q.history if t["role"] == "user")]
+        )
+        for citation in answer.citations:
+            if answer.kind in ("eligibility", "size"):
+                chunks = bot.searcher.passages_of(citation.doc_id)
+                passages.append("\n".join(c.text for c in chunks) + "\n" + user_text)
+            else:
+                passages.append(citation.excerpt)
+        figures = unsupported_figures(
+            answer.text, passages, require_citation=answer.kind not in ("eligibility", "size")
+        )
+    underived = [f for f in figures if round(float(f.value), 6) not in derived]
+    return len(underived), len(underived)
 
 
 def _generation_record(
@@ -189,6 +287,43 @@ def _generation_record(
         "outcomes": [d.outcome for d in drafts],
         "replaced": bool(answer.replaced),
         "draft": drafts[-1].text if drafts else None,
+    }
+
+
+def _kind_report(records: list[dict[str, Any]]) -> dict[str, Any]:
+    lengths = [r["length"] for r in records if "length" in r and not r["refused"]]
+    return {
+        "questions": len(records),
+        "accuracy": sum(r["correct"] for r in records) / max(1, len(records)),
+        "key_fact_in_lead": sum(r.get("key_fact_in_lead", True) for r in records)
+        / max(1, len(records)),
+        "length_p50": _percentile([float(x) for x in lengths], 0.5),
+        "length_p90": _percentile([float(x) for x in lengths], 0.9),
+    }
+
+
+def shape_report(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind and per split: accuracy, key fact in the lead, lengths; eligibility routing."""
+    if not records or "opening" not in records[0]:
+        return {}
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_kind.setdefault(r["category"], []).append(r)
+    expected = [r["expect"] == "eligibility" for r in records]
+    routed = [r["opening"] == "eligibility" for r in records]
+    non_elig = [r for r in records if r["expect"] not in ("eligibility", "refusal")]
+    planner = [r["planner_ms"] for r in records]
+    return {
+        "overall": _kind_report(records),
+        "splits": {
+            split: _kind_report([r for r in records if r["split"] == split])
+            for split in sorted({r["split"] for r in records})
+        },
+        "kinds": {kind: _kind_report(rs) for kind, rs in sorted(by_kind.items())},
+        "routing": refusal_metrics(expected, routed),
+        "non_eligibility_length_p90": _percentile([float(r["length"]) for r in non_elig], 0.9),
+        "underived_figures": sum(r["underived_figures"] for r in records),
+        "planner_ms": {"p50": _percentile(planner, 0.5), "p95": _percentile(planner, 0.95)},
     }
 
 
@@ -219,6 +354,7 @@ def summarise(records: list[dict[str, Any]], ranks: dict[str, list[int | None]])
         "unsupported_figures": sum(r["unsupported_figures"] for r in records),
         "latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
         **({"generation": generation} if generation else {}),
+        **({"shape": shape} if (shape := shape_report(records)) else {}),
         "records": records,
     }
 

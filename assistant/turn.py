@@ -167,6 +167,8 @@ class Turn:
     query: str = ""
     #: what the question asks for (answer planner): amount, date, contact, ...
     intent: str = ""
+    #: the planner's full decision (intent, operation, envelopes, topic...)
+    plan: Any = None
     #: the asker's profile after this turn (read once, merged with the context's)
     profile: Profile | None = None
     #: this turn's subject, before merging with the context's
@@ -205,10 +207,16 @@ class Turn:
         pending = None
         if self.eligibility:
             pending = self.eligibility.get("follow_up_field")
+        if self.kind in ("eligibility", "size"):
+            last = self.kind
+        elif self.plan is not None and self.plan.operation and self.plan.intent == "compute":
+            last = f"compute:{self.plan.operation}"
+        else:
+            last = self.intent or None
         return Context(
             subject=self.context.subject.merged(self.subject),
             profile=self.profile or self.context.profile,
             pending_field=pending,
-            last_intent=self.kind if self.kind in ("eligibility", "size") else self.intent or None,
+            last_intent=last,
             turns=self.context.turns + 1,
         )

@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.answer.figures import extract_figures
 from assistant.citations import cite
@@ -24,6 +26,11 @@ from assistant.text.injection import is_instruction
 from assistant.text.normalize import normalize
 
 MAX_SENTENCES = 3
+#: The longest extractive answer: 450 characters with the contact line that may follow.
+MAX_CHARS = 340
+#: How much the retrieval rank of a sentence's passage counts next to its overlap
+#: with the question's telling words (idf-weighted, 0..1).
+RANK_WEIGHT = 0.6
 #: A supporting sentence must score at least this share of the best one.
 SUPPORT_RATIO = 0.75
 MAX_BULLETS = 6
@@ -33,7 +40,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _FIGURE_KINDS = {
     "amount": {"amount"},
     "date": {"date", "month", "year"},
-    "count": {"number", "amount"},
+    "count": {"number"},
+    "percent": {"percent"},
 }
 
 
@@ -47,6 +55,10 @@ class Unit:
     bullet: bool = False
     score: float = 0.0
     overlap: int = 0  # query terms the unit contains
+    #: the corpus says this sentence reports an error or an unconfirmed claim
+    discredited: bool = False
+    #: the sentence itself says the claim is probably wrong (a clause may quote it)
+    flags_itself: bool = False
 
 
 @dataclass
@@ -83,12 +95,22 @@ def _tokens(text: str, lang: str) -> frozenset[str]:
     return frozenset(tokenize(text, lang=lang if lang in ("fr", "en") else "fr"))
 
 
-def _score(unit: Unit, rank: int, q_tokens: set[str], types: set[str]) -> float:
+def _score(
+    unit: Unit,
+    rank: int,
+    q_tokens: set[str],
+    types: set[str],
+    weight: Callable[[str], float] | None = None,
+) -> float:
     lang = str(unit.passage.metadata.get("language", "fr"))
     tokens = _tokens(unit.text, lang)
-    unit.overlap = len(q_tokens & tokens)
-    overlap = unit.overlap / max(1, len(q_tokens))
-    score = overlap + 0.6 / (1 + rank)
+    shared = q_tokens & tokens
+    unit.overlap = len(shared)
+    if weight is None:
+        overlap = unit.overlap / max(1, len(q_tokens))
+    else:  # the question's telling words count more than "région" or "plan"
+        overlap = sum(map(weight, shared)) / max(1e-9, sum(map(weight, q_tokens)))
+    score = overlap + RANK_WEIGHT / (1 + rank)
     wanted = set().union(*(_FIGURE_KINDS.get(t, set()) for t in types)) if types else set()
     if wanted and {f.kind for f in extract_figures(unit.text)} & wanted:
         score += 0.35
@@ -109,21 +131,71 @@ def _similar(a: str, b: str) -> bool:
 class ExtractiveComposer:
     """The composer of the embedded default, with the question words of one lexicon."""
 
-    def __init__(self, lexicon: Lexicon, depth: int = 4) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        depth: int = 4,
+        max_chars: int = MAX_CHARS,
+        weight: Callable[[str], float] | None = None,
+    ) -> None:
+        """``weight``: how telling an analysed term is (the corpus's idf), or even weights."""
+        self.weight = weight
+        self.money = lexicon.cue("money")
         self.wants = lexicon.group("question.wants")
         self.open_question = lexicon.cue("question.open")
+        self.yes_no = lexicon.cue("yes_no")
         self.leading_yes = re.compile(
             r"^(?:" + lexicon.cue("answer.leading_yes").body + r")\s*[:,]\s*(?=\w)"
         )
+        self.stock_opening = re.compile(
+            r"^(?:" + lexicon.cue("stock_opening").body + r")\s*[:,]\s*(?=\w)"
+        )
+        self.discredited = lexicon.cue("discredited")
+        self.not_specified = lexicon.cue("answer.not_specified")
+        self.reported = lexicon.cue("reported")
+        self.dangling = re.compile(r"^(?:" + lexicon.cue("dangling_start").body + r")(?![a-z0-9])")
         self.depth = depth
+        self.max_chars = max_chars
 
-    def question_types(self, question: str) -> set[str]:
+    def question_types(self, question: str, plan: Any = None) -> set[str]:
         """What the question wants: {"amount", "date", "list", "count"} (a subset)."""
         norm = normalize(question)
-        return {name for name, cue in self.wants.items() if cue.search(norm)}
+        types = {name for name, cue in self.wants.items() if cue.search(norm)}
+        if plan is not None and plan.intent in ("amount", "date", "list"):
+            types.add(plan.intent)
+        if plan is not None and plan.intent == "who":
+            types -= {"date", "amount", "count"}  # "qui présidait… quand…": a name
+        if "count" in types and not self.money.search(norm):
+            types.discard("amount")  # "combien d'initiatives": a number, not euros
+        return types
 
-    def __call__(self, question: str, passages: list[Passage], lang: str = "fr") -> Composed:
-        return compose(question, passages, lang, self)
+    def mark(self, units: list[Unit]) -> None:
+        """Flag the sentences the corpus itself discredits ("… probablement une erreur")."""
+        for i, unit in enumerate(units):
+            norm = normalize(unit.text)
+            if self.discredited.search(norm):
+                unit.flags_itself = True
+                if self.reported.search(norm):
+                    unit.discredited = True
+                elif i and self.reported.search(normalize(units[i - 1].text)):
+                    # "Une source mentionne le 12 juillet. Il s'agit probablement d'une erreur."
+                    units[i - 1].discredited = True
+                    unit.discredited = True
+
+    def dangles(self, unit: Unit) -> bool:
+        """A sentence that leans on the one before ("Il a reçu le label…")."""
+        return unit.position > 0 and bool(self.dangling.match(fold_aligned(unit.text)))
+
+    def __call__(
+        self,
+        question: str,
+        passages: list[Passage],
+        lang: str = "fr",
+        plan: Any = None,
+        mention: str | None = None,
+    ) -> Composed:
+        """``mention``: the answer's first sentence must name it (a contact's name)."""
+        return compose(question, passages, lang, self, plan, mention)
 
 
 def compose(
@@ -131,12 +203,20 @@ def compose(
     passages: list[Passage],
     lang: str,
     words: ExtractiveComposer,
+    plan: Any = None,
+    mention: str | None = None,
 ) -> Composed:
-    """Pick and order the sentences that answer ``question``, each citing its passage."""
+    """Pick and order the sentences that answer ``question``, each citing its passage.
+
+    The direct answer first, at most two supporting sentences, within
+    ``words.max_chars``; never a sentence the corpus marks as an error (a clause
+    saying that one source differs may follow the confirmed fact), never a
+    sentence that starts with a pronoun pointing at a sentence left out.
+    """
     if not passages:
         return Composed(text="")
     depth = words.depth
-    types = words.question_types(question)
+    types = words.question_types(question, plan)
     q_tokens = _tokens(question, lang) | _tokens(question, "fr" if lang == "en" else "en")
     # answer in one language: the question's when the passages have it, else French
     same_language = [p for p in passages if p.metadata.get("language", "fr") == lang]
@@ -144,44 +224,115 @@ def compose(
         passages = same_language
     candidates: list[Unit] = []
     for rank, passage in enumerate(passages[:depth]):
-        for unit in passage_units(passage):
+        units = passage_units(passage)
+        words.mark(units)
+        for unit in units:
             if is_instruction(unit.text):  # orders to a model are not information
                 continue
-            unit.score = _score(unit, rank, q_tokens, types)
+            unit.score = _score(unit, rank, q_tokens, types, words.weight)
+            if unit.discredited and not unit.flags_itself:
+                continue  # "Une source mentionne le 12 juillet": never said as such
+            if words.dangles(unit):
+                unit.score -= 0.3
             candidates.append(unit)
     if not candidates:
         return Composed(text="")
     candidates.sort(key=lambda u: u.score, reverse=True)
-    best = candidates[0]
+    lead = [u for u in candidates if not u.discredited]
+    if mention:
+        named = normalize(mention)
+        lead = [u for u in lead if named in normalize(u.text)] or lead
+    best = lead[0] if lead else candidates[0]
     chosen: list[Unit] = [best]
 
-    if "list" in types or best.bullet:
+    introduces = best.text.rstrip().endswith(":")  # "une IA de confiance doit être :"
+    if "list" in types or best.bullet or introduces:
         bullets = [u for u in passage_units(best.passage) if u.bullet]
         if len(bullets) >= 2:
             lead = [u for u in passage_units(best.passage) if not u.bullet][:1]
             chosen = lead + bullets[:MAX_BULLETS]
             return _render(chosen)
 
-    for unit in candidates[1:]:
-        if len(chosen) >= MAX_SENTENCES:
-            break
-        if unit.score < SUPPORT_RATIO * best.score or unit.bullet or not unit.overlap:
+    # the sentence right after the best one in its passage often completes it
+    # ("…doubler les créations. Le chiffre cible de 30 par an…"): it may support it
+    following = [
+        u
+        for u in candidates
+        if u.passage is best.passage and u.position == best.position + 1 and not u.bullet
+    ]
+    size = len(best.text)
+    limit = 1 if plan is not None and plan.intent == "contact" else MAX_SENTENCES
+    best_unspecified = words.not_specified.in_text(best.text)
+    for unit in [*following, *candidates[1:]]:
+        if len(chosen) >= limit or unit in chosen:
             continue
-        if any(_similar(unit.text, c.text) for c in chosen):
+        if not best_unspecified and words.not_specified.in_text(unit.text):
+            continue  # "…ne précisent aucune date limite" does not support a date given
+        if (
+            unit.passage is not best.passage
+            and unit.overlap < min(2, len(q_tokens))
+            and not (unit.overlap and _figure_kinds(unit) & _wanted(types))
+        ):
+            continue  # another passage must share words, or the figure asked for
+        is_next = unit in following and (unit.overlap or _figure_kinds(unit) & _wanted(types))
+        if not is_next and (
+            unit.score < SUPPORT_RATIO * best.score or unit.bullet or not unit.overlap
+        ):
             continue
+        if unit.discredited and not _states_confirmed(best, unit):
+            continue  # a source that differs is named only next to the confirmed fact
+        if any(_similar(unit.text, c.text) or _repeats(unit, c) for c in chosen):
+            continue
+        if words.dangles(unit) and not is_next:
+            continue
+        if size + len(unit.text) + 6 > words.max_chars:
+            continue
+        size += len(unit.text) + 6
         chosen.append(unit)
     # the best sentence first, then supporting ones in reading order
     rest = sorted(chosen[1:], key=lambda u: (passages.index(u.passage), u.position))
-    if words.open_question.in_text(question):
+    yes_no = plan.yes_no if plan is not None else not words.open_question.in_text(question)
+    if not yes_no:
         best, rest = _without_yes(best, words), [_without_yes(u, words) for u in rest]
     return _render([best, *rest])
 
 
+def _wanted(types: set[str]) -> set[str]:
+    return set().union(*(_FIGURE_KINDS.get(t, set()) for t in types)) if types else set()
+
+
+def _figure_kinds(unit: Unit) -> set[str]:
+    return {f.kind for f in extract_figures(unit.text)}
+
+
+def _repeats(unit: Unit, other: Unit) -> bool:
+    """Both state the same figures about the same thing: the second says nothing new."""
+    mine = {(f.kind, f.value) for f in extract_figures(unit.text)}
+    theirs = {(f.kind, f.value) for f in extract_figures(other.text)}
+    if not mine or not mine <= theirs:
+        return False
+    a, b = set(tokenize(unit.text)), set(tokenize(other.text))
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.5
+
+
+def _states_confirmed(best: Unit, discredited: Unit) -> bool:
+    """The discredited clause sits next to the fact it contradicts (same passage)."""
+    return discredited.passage is best.passage and discredited.flags_itself
+
+
 def _without_yes(unit: Unit, words: ExtractiveComposer) -> Unit:
-    """ "Oui : le plan s'appelle…" → "Le plan s'appelle…" (only "oui": a "non" carries meaning)."""
-    match = words.leading_yes.match(fold_aligned(unit.text))  # same length: spans fit
+    """ "Oui : le plan s'appelle…" → "Le plan s'appelle…" on an open question.
+
+    Only "oui" and stock openings ("Possiblement :", "Parce que…"): a "non" carries
+    meaning even after an open question ("Qui peut candidater, les communes ?").
+    """
+    folded = fold_aligned(unit.text)  # same length: spans fit
+    match = words.leading_yes.match(folded)
     if match is None:
-        return unit
+        stock = words.stock_opening.match(folded)
+        if stock is None or folded.startswith(("non", "no ")):
+            return unit
+        match = stock
     text = unit.text[match.end() :]
     return dataclasses.replace(unit, text=text[:1].upper() + text[1:])
 

@@ -14,11 +14,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from assistant.answer.figures import Figure, extract_figures, supported
 from assistant.citations import MARKER, cited_numbers
 
 __all__ = [
+    "Derived",
     "DroppedSentence",
     "GuardResult",
     "cited_indices",
@@ -150,8 +152,25 @@ def _is_abbreviation(before: str) -> bool:
     return word.lower() in _ABBREVIATIONS
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A computed figure the guard accepts: its kind and value, and the citations it needs.
+
+    "soit environ 23 %" is in no passage; it passes only in a sentence that
+    cites every passage its inputs come from (``needs``: citation numbers).
+    """
+
+    kind: str
+    value: Decimal
+    needs: frozenset[int]
+
+
 def guard_answer(
-    text: str, passages: Sequence[str], *, require_citation: bool = True
+    text: str,
+    passages: Sequence[str],
+    *,
+    require_citation: bool = True,
+    derived: Sequence[Derived] = (),
 ) -> GuardResult:
     """Drop the sentences of ``text`` whose figures the cited passages lack.
 
@@ -159,8 +178,9 @@ def guard_answer(
     figures always passes. With figures, it must cite at least one existing
     passage (unless ``require_citation`` is false, in which case an uncited
     sentence is checked against all passages) and every figure must be
-    supported by the union of the passages it cites. The returned text keeps
-    the layout: list markers, headings and paragraph breaks.
+    supported by the union of the passages it cites, or be a ``derived`` figure
+    whose inputs the sentence cites. The returned text keeps the layout: list
+    markers, headings and paragraph breaks.
     """
     passage_figures = [extract_figures(passage, words=True) for passage in passages]
     lines = _segment(text)
@@ -172,7 +192,7 @@ def guard_answer(
         for sentence in line.sentences:
             figures = extract_figures(sentence.text)
             checked += len(figures)
-            failure = _check(sentence.text, figures, passage_figures, require_citation)
+            failure = _check(sentence.text, figures, passage_figures, require_citation, derived)
             if failure is None:
                 kept.append(sentence.text)
             else:
@@ -192,6 +212,7 @@ def _check(
     figures: list[Figure],
     passage_figures: list[list[Figure]],
     require_citation: bool,
+    derived: Sequence[Derived] = (),
 ) -> DroppedSentence | None:
     """``None`` when the sentence passes, else why it is dropped."""
     if not figures:
@@ -202,8 +223,19 @@ def _check(
     if pool is None:
         reason = REASON_BAD_CITATION if cited else REASON_NO_CITATION
         return DroppedSentence(sentence, raws, reason)
-    missing = tuple(figure.raw for figure in figures if not supported(figure, pool))
+    missing = tuple(
+        figure.raw
+        for figure in figures
+        if not supported(figure, pool) and not _derived(figure, derived, set(cited))
+    )
     return DroppedSentence(sentence, missing, REASON_UNSUPPORTED) if missing else None
+
+
+def _derived(figure: Figure, derived: Sequence[Derived], cited: set[int]) -> bool:
+    """A computed figure whose every input the sentence cites."""
+    return any(
+        d.kind == figure.kind and d.value == figure.value and d.needs <= cited for d in derived
+    )
 
 
 def _pool(

@@ -53,10 +53,12 @@ def compile_phrase(phrase: str, resolve: Callable[[str], str]) -> str:
     if not elements:
         raise PhraseError("empty phrase")
     out = ""
-    for position, (element, optional) in enumerate(elements):
+    leading = True  # only optional elements so far: the next one needs no separator
+    for element, optional in elements:
         body = f"(?:{_element(element, resolve)})"
-        if position == 0:
-            out = f"(?:{body}{SEPARATOR})?" if optional else body
+        if leading:
+            out += f"(?:{body}{SEPARATOR})?" if optional else body
+            leading = optional
         elif optional:
             out += f"(?:{SEPARATOR}{body})?"
         else:

@@ -91,7 +91,10 @@ def limits_from(settings: Settings) -> Any:
 
 
 def answer_steps(
-    settings: Settings, knowledge: Knowledge, backend: LLMBackend | None = None
+    settings: Settings,
+    knowledge: Knowledge,
+    backend: LLMBackend | None = None,
+    extractive: Any = None,
 ) -> AnswerSteps:
     """Resolve ``answer_mode`` into the steps to use (and the backend behind them).
 
@@ -121,4 +124,5 @@ def answer_steps(
     heuristic = HeuristicRewriter(knowledge.lexicon)
     rewriter = LLMCondenser(backend, heuristic, limits) if settings.llm_condense else None
     log.info("answer mode: llm (%s backend)", backend.name)
-    return AnswerSteps("llm", rewriter, LLMComposer(backend, knowledge.lexicon, limits), backend)
+    composer = LLMComposer(backend, knowledge.lexicon, limits, extractive=extractive)
+    return AnswerSteps("llm", rewriter, composer, backend)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.answer.compose import Composed, ExtractiveComposer
 from assistant.answer.figures import extract_figures, supported
@@ -120,11 +121,19 @@ class LLMComposer:
         self.limits = limits or GenerationLimits()
         self.extractive = extractive or ExtractiveComposer(lexicon)
 
-    def __call__(self, question: str, passages: list[Passage], lang: str = "fr") -> Composed:
+    def __call__(
+        self,
+        question: str,
+        passages: list[Passage],
+        lang: str = "fr",
+        plan: Any = None,
+        mention: str | None = None,
+    ) -> Composed:
         # sentences addressed to a model are removed before anything reads the passages:
         # the prompt, the extractive safety net and the guard then all see the same text
         passages = [_without_instructions(p) for p in passages]
-        safety = self.extractive(question, passages, lang)
+        hints = {k: v for k, v in (("plan", plan), ("mention", mention)) if v is not None}
+        safety = self.extractive(question, passages, lang, **hints)  # type: ignore[call-arg]
         if not passages:
             return safety
         limits = self.limits
@@ -137,6 +146,7 @@ class LLMComposer:
                 count_tokens=self.backend.count_tokens,
                 budget=limits.prompt_max_tokens,
                 max_passages=limits.max_passages,
+                hint=self._hint(plan),
             )
         except Exception as exc:  # a tokenizer failing is a backend failure
             log.warning("could not build the prompt: %r", exc)
@@ -175,6 +185,11 @@ class LLMComposer:
             notice = self.lexicon.text("notice.llm_extracted", lang)
             return Generated(safety.text, safety.cited, notice=notice, replaced=True)
         return Generated(text, given, fallback=safety, fallback_notice=self._replaced(lang))
+
+    def _hint(self, plan: Any) -> str:
+        """What the planner expects ("un montant recopié du passage…"), for the prompt."""
+        key = f"llm_hint.{getattr(plan, 'intent', '')}"
+        return self.lexicon.text(key, "fr") if key in self.lexicon.messages else ""
 
     def _replaced(self, lang: str) -> str:
         return self.lexicon.text("notice.llm_replaced", lang)

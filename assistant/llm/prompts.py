@@ -98,11 +98,14 @@ def passage_block(n: int, text: str, title: str = "") -> str:
     return f"<<<PASSAGE {n}>>>\n{head}{body}\n<<<FIN PASSAGE {n}>>>"
 
 
-def user_prompt(question: str, blocks: Sequence[str], lang: str = "fr") -> str:
+def user_prompt(question: str, blocks: Sequence[str], lang: str = "fr", hint: str = "") -> str:
+    """The question with its passages; ``hint``: the kind of answer the planner expects."""
+    expected = f"Réponse attendue : {hint}\n\n" if hint else ""
     return (
         "Passages :\n"
         + "\n\n".join(blocks)
         + f"\n\nQuestion : <<<QUESTION>>> {neutralise(question)} <<<FIN QUESTION>>>\n\n"
+        + expected
         + rules(lang)
     )
 
@@ -147,6 +150,7 @@ def build_answer_prompt(
     budget: int,
     max_passages: int,
     reserve: int = 0,
+    hint: str = "",
 ) -> BuiltPrompt:
     """System + user messages within ``budget`` tokens (``reserve`` left for the answer).
 
@@ -155,7 +159,7 @@ def build_answer_prompt(
     """
     prefix = prefix_messages()
     fixed = sum(count_tokens(m["content"]) + 4 for m in prefix)
-    fixed += count_tokens(user_prompt(question, [], lang)) + 16
+    fixed += count_tokens(user_prompt(question, [], lang, hint)) + 16
     room = budget - reserve - fixed
     kept: list[int] = []
     blocks: list[str] = []
@@ -173,7 +177,7 @@ def build_answer_prompt(
         used += cost
     messages: list[Message] = [
         *prefix,
-        {"role": "user", "content": user_prompt(question, blocks, lang)},
+        {"role": "user", "content": user_prompt(question, blocks, lang, hint)},
     ]
     return BuiltPrompt(messages, kept, fixed + used)
 

@@ -8,6 +8,8 @@ Each chunk is tokenized in its own language; the query in the question's.
 from __future__ import annotations
 
 import difflib
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import bm25s
@@ -28,8 +30,17 @@ class LexicalIndex:
         # bm25s needs at least one token per document to build its vocabulary.
         self.model.index([t or ["∅"] for t in self.tokens], show_progress=False)
         self.vocabulary = set(self.model.vocab_dict)
+        frequencies = Counter(term for tokens in self.tokens for term in set(tokens))
+        count = max(1, len(self.tokens))
+        #: how telling a term is: "salon" (2 passages) weighs more than "région" (150)
+        self._idf = {t: math.log(1 + count / (1 + f)) for t, f in frequencies.items()}
+        self._unseen = math.log(1 + count)
         self._sorted_vocabulary = sorted(self.vocabulary)
         self._corrections: dict[str, str | None] = {}
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term (unseen terms weigh the most)."""
+        return self._idf.get(term, self._unseen)
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -96,3 +96,17 @@ def number_token(value: Decimal) -> str:
     """Render a value as a stable search token ("60000000", "60.5")."""
     result = canonical(value)
     return str(result) if isinstance(result, int) else format(result, "f")
+
+
+def format_eur(amount: float, lang: str = "fr") -> str:
+    """A human amount: '2 M€', '2,5 M€', '800 k€' (or '2.5 M€' in English)."""
+    if amount >= 1_000_000:
+        value, unit = amount / 1_000_000, "M€"
+    elif amount >= 1000:
+        value, unit = amount / 1000, "k€"
+    else:
+        value, unit = amount, "€"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if lang == "fr":
+        text = text.replace(".", ",")
+    return f"{text} {unit}"

@@ -47,6 +47,15 @@ def test_phrase_syntax(tmp_path: Path) -> None:
     assert not matches(lx, "specialist", "entreprise de BTP")
 
 
+def test_a_leading_optional_word(tmp_path: Path) -> None:
+    lx = lexicon_from(tmp_path, "cues:\n  region: ['[la|de la]? region occitanie']\n")
+    assert matches(lx, "region", "aides de la Région Occitanie")
+    assert matches(lx, "region", "Région Occitanie")
+    assert lx.cue("region").search(normalize("de la région occitanie")).group(0) == (
+        "de la region occitanie"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

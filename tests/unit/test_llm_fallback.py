@@ -44,7 +44,8 @@ FAST = GenerationLimits(deadline_s=2.0, first_token_s=1.0, condense_s=1.0)
 
 def pipeline(backend: FakeBackend, limits: GenerationLimits = FAST) -> AnswerPipeline:
     searcher = SimpleNamespace(
-        search=lambda query, k, filters, lang: SearchResult(list(PASSAGES), 0.8, 5.0)
+        search=lambda query, k, filters, lang: SearchResult(list(PASSAGES), 0.8, 5.0),
+        passages_of=lambda doc_id: [],
     )
     scope = SimpleNamespace(
         threshold=0.25, decide=lambda q, best, vector: SimpleNamespace(in_scope=True)

@@ -161,7 +161,10 @@ def test_a_share_shows_its_derivation_and_cites_both_inputs() -> None:
     [
         ("quelle est la plus petite enveloppe ?", r"Services publics » : 5 M€"),
         ("quelle enveloppe est la mieux dotée ?", r"Filière IA » : 22 M€"),
-        ("combien hors filière IA ?", r"38 M€ aux autres enveloppes \(60 M€ \[1\] moins 22 M€ \[2\]\)"),
+        (
+            "combien hors filière IA ?",
+            r"38 M€ aux autres enveloppes \(60 M€ \[1\] moins 22 M€ \[2\]\)",
+        ),
         ("combien pour la recherche et la formation ensemble ?", r"23 M€ ensemble"),
         ("la recherche a combien de plus que la formation ?", r"reçoit 5 M€ de plus"),
         ("ça fait combien par an en moyenne, le plan ?", r"12 M€ par an"),

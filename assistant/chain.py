@@ -32,7 +32,7 @@ from assistant import citations
 from assistant.answer.compose import Composed, ExtractiveComposer
 from assistant.answer.computed import Calculator, Computed
 from assistant.answer.guard import Derived, guard_answer
-from assistant.answer.planner import Plan, Planner
+from assistant.answer.planner import Plan
 from assistant.answer.scope import ScopeGuard
 from assistant.conversation.rewrite import HeuristicRewriter, QueryRewriter
 from assistant.eligibility import summary
@@ -80,12 +80,11 @@ class AnswerPipeline:
         self.reader = knowledge.profile_reader
         self.eligibility_service = knowledge.eligibility
         self.top_k = top_k
-        heuristic = HeuristicRewriter(knowledge.lexicon)
-        self.rewriter = rewriter or heuristic
+        self.rewriter = rewriter or HeuristicRewriter(knowledge.lexicon)
         self.composer = composer or ExtractiveComposer(
             knowledge.lexicon, weight=getattr(getattr(searcher, "lexical", None), "idf", None)
         )
-        self.planner = Planner(knowledge, heuristic)
+        self.planner = knowledge.planner
         self.calculator = Calculator(knowledge, searcher.passages_of)
         self.not_specified = knowledge.cue("answer.not_specified")
         self.asks_next_step = knowledge.cue("question.next_step")

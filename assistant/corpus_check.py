@@ -147,6 +147,20 @@ def check_eligibility(corpus_dir: Path, doc_ids: set[str], problems: list[str]) 
     return len(rules.schemes)
 
 
+def check_knowledge(corpus_dir: Path, problems: list[str]) -> str:
+    """Everything the assistant reads at start-up, lexicon included, loaded as it will be."""
+    from assistant.errors import KnowledgeError
+    from assistant.knowledge import Knowledge
+
+    try:
+        knowledge = Knowledge.load(corpus_dir)
+    except KnowledgeError as exc:
+        problems.extend(line for line in str(exc).splitlines() if line.strip())
+        return "invalide"
+    lexicon = knowledge.lexicon
+    return f"{len(lexicon.cues)} listes de mots, {len(lexicon.messages)} messages"
+
+
 def _cited_docs(obj: Any) -> set[str]:
     """Every ``doc`` field anywhere in the validated rules."""
     found: set[str] = set()
@@ -179,6 +193,7 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
             )
     contacts = check_contacts(corpus_dir, problems)
     schemes = check_eligibility(corpus_dir, set(texts), problems)
+    lexicon = check_knowledge(corpus_dir, problems)
     faq = [d for d in loaded.documents if d.kind == "faq"]
     counts = {
         "entreprise": sum(d.meta.audience == "entreprise" for d in faq),
@@ -189,7 +204,7 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
         f"{len(loaded.files)} fichiers, {len(loaded.documents) - len(faq)} documents, "
         f"{len(faq)} entrées de FAQ (entreprises {counts['entreprise']}, citoyens "
         f"{counts['citoyen']}, anglais {counts['en']}), {contacts} contacts, "
-        f"{schemes} dispositifs d'éligibilité.",
+        f"{schemes} dispositifs d'éligibilité, lexique : {lexicon}.",
         *(f"Montants : {line}" for line in amounts),
         "Corpus valide." if not problems else f"{len(problems)} problème(s).",
     ]

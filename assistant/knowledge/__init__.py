@@ -75,6 +75,7 @@ class Knowledge:
     def check(self) -> None:
         """Build what the code derives from the data now, so a missing cue fails at start-up."""
         self.profile_reader  # noqa: B018 - compiles every cue list the reader needs
+        self.planner  # noqa: B018 - checks the envelopes and schemes its cue lists name
         missing = [s for s in self.profile_reader.sectors if s not in self.sector_labels("fr")]
         if missing:
             raise KnowledgeError(
@@ -100,6 +101,14 @@ class Knowledge:
         from assistant.eligibility.extract import ProfileReader
 
         return ProfileReader(self.lexicon, self.gazetteer, self.rules.key_sectors.values)
+
+    @functools.cached_property
+    def planner(self) -> Any:
+        """The answer planner (its cue lists name envelopes and schemes of the data)."""
+        from assistant.answer.planner import Planner
+        from assistant.conversation.rewrite import HeuristicRewriter
+
+        return Planner(self, HeuristicRewriter(self.lexicon))
 
     @functools.cached_property
     def documents(self) -> dict[str, DocumentMeta]:

@@ -222,6 +222,13 @@ class Lease:
         self.settings = settings
         self.key = f"{socket.gethostname()}-{os.getpid()}-{next(_lease_numbers)}"
         self.builds: list[str] = []
+        self._pointer: Any = None
+
+    def _server_pointer(self) -> Any:
+        """The server's manifest collection (client made once, not at every refresh)."""
+        if self._pointer is None:
+            self._pointer = _pointer(http_client(str(self.settings.chroma_url)), self.settings)
+        return self._pointer
 
     def _record(self) -> dict[str, Any]:
         return {
@@ -236,7 +243,7 @@ class Lease:
         self.builds = [b for b in builds if b]
         try:
             if self.settings.chroma_url:
-                pointer = _pointer(http_client(self.settings.chroma_url), self.settings)
+                pointer = self._server_pointer()
                 record = self._record()
                 pointer.upsert(
                     ids=[LEASE_PREFIX + self.key],
@@ -251,13 +258,13 @@ class Lease:
             tmp.write_text(json.dumps(self._record()))
             os.replace(tmp, folder / f"{self.key}.json")
         except Exception as exc:
+            self._pointer = None  # reconnect next time
             log.warning("could not write the index lease: %s", exc)
 
     def release(self) -> None:
         try:
             if self.settings.chroma_url:
-                pointer = _pointer(http_client(self.settings.chroma_url), self.settings)
-                pointer.delete(ids=[LEASE_PREFIX + self.key])
+                self._server_pointer().delete(ids=[LEASE_PREFIX + self.key])
             else:
                 (Path(self.settings.index_dir) / LEASES_DIR / f"{self.key}.json").unlink(
                     missing_ok=True

@@ -54,3 +54,25 @@ def test_a_lease_of_a_dead_process_is_ignored_and_removed(tmp_path: Path) -> Non
     store.publish_embedded(index_dir, b3)
     assert not b1.exists() and not stale.exists()
     assert b2.is_dir() and b3.is_dir()
+
+
+def test_server_mode_never_deletes_a_leased_collection() -> None:
+    import chromadb
+
+    client = chromadb.EphemeralClient(settings=store.chroma_settings())
+    prefix = "lease_test"
+    for name in ("b1", "b2", "b3", "b4"):
+        client.create_collection(f"{prefix}__{name}", embedding_function=None)
+    pointer = client.get_or_create_collection(f"{prefix}__manifest", embedding_function=None)
+    lease = {"host": socket.gethostname(), "pid": os.getpid(), "builds": [f"{prefix}__b1"]}
+    pointer.upsert(
+        ids=[store.LEASE_PREFIX + "server-1"],
+        documents=[json.dumps({**lease, "updated": time.time()})],
+        embeddings=[[0.0]],
+    )
+    store.publish_server(client, prefix, {"collection": f"{prefix}__b4", "build_id": "b4"})
+    left = {c.name for c in client.list_collections()}
+    assert f"{prefix}__b1" in left, "leased by a running server"
+    assert f"{prefix}__b2" not in left
+    assert {f"{prefix}__b3", f"{prefix}__b4"} <= left
+    assert store.read_server_manifest(client, prefix)["build_id"] == "b4"

@@ -3,7 +3,8 @@
 Plain ``sqlite3`` on purpose: no server to run, one file an operator can copy,
 and ``assistant feedback export`` turns it into a CSV for the editorial team.
 Every call opens its own connection, so the store is safe to share between the
-web server's threads.
+web server's threads. Text is redacted before it is stored (``assistant.privacy``):
+people leave their e-mail or phone number in a comment; the export must not carry it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from assistant.privacy import redact
 
 #: Columns of the export, in order.
 COLUMNS = (
@@ -92,12 +95,12 @@ class FeedbackStore:
             source[:32],
             session[:64],
             rating,
-            question[:MAX_TEXT],
-            answer[:MAX_TEXT],
+            redact(question[:MAX_TEXT]),
+            redact(answer[:MAX_TEXT]),
             json.dumps(list(citations or []), ensure_ascii=False),
             lang[:8],
             kind[:32],
-            comment[:MAX_COMMENT],
+            redact(comment[:MAX_COMMENT]),
         )
         with closing(self._connect()) as db, db:
             cur = db.execute(
@@ -110,7 +113,7 @@ class FeedbackStore:
     def add_comment(self, feedback_id: int, comment: str, session: str | None = None) -> bool:
         """Attach the optional comment to a row (only from the session that created it)."""
         query = "UPDATE feedback SET comment = ? WHERE id = ?"
-        params: tuple[Any, ...] = (comment.strip()[:MAX_COMMENT], int(feedback_id))
+        params: tuple[Any, ...] = (redact(comment.strip()[:MAX_COMMENT]), int(feedback_id))
         if session is not None:
             query += " AND session = ?"
             params += (session,)

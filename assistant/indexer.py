@@ -110,7 +110,9 @@ def build_index(
             seconds=time.perf_counter() - started,
         )
 
-    loaded = load_corpus(corpus_dir, corpus_files(corpus_dir))
+    loaded = load_corpus(
+        corpus_dir, corpus_files(corpus_dir), max_document_mb=settings.max_document_mb
+    )
     problems = [str(p) for p in loaded.problems]
     for problem in problems:
         log.warning("skipped: %s", problem)

@@ -367,12 +367,44 @@ def load_file(path: Path) -> Loaded:
         return [], [CorpusProblem(path, f"cannot read: {exc}")]
 
 
-def load_corpus(corpus_dir: Path, files: Iterable[Path] | None = None) -> LoadResult:
-    """Load every document; duplicate ids are problems (the first one wins)."""
+def _too_big(path: Path, max_document_mb: float) -> CorpusProblem | None:
+    """A file over the size limit, refused before it is read (its embedding would take hours)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return CorpusProblem(path, f"cannot read: {exc}")
+    if size <= max_document_mb * 1_000_000:
+        return None
+    return CorpusProblem(
+        path,
+        f"file too large ({size / 1_000_000:.1f} Mo, limit {max_document_mb:g} Mo: "
+        "split the document, or raise ASSISTANT_MAX_DOCUMENT_MB)",
+        field="size",
+    )
+
+
+def load_corpus(
+    corpus_dir: Path,
+    files: Iterable[Path] | None = None,
+    *,
+    max_document_mb: float | None = None,
+) -> LoadResult:
+    """Load every document; duplicate ids are problems (the first one wins).
+
+    ``max_document_mb``: files over it are problems, never read (default: the settings').
+    """
+    if max_document_mb is None:
+        from assistant.settings import get_settings
+
+        max_document_mb = get_settings().max_document_mb
     result = LoadResult()
     seen: dict[str, Path] = {}
     for path in files if files is not None else corpus_files(corpus_dir):
         result.files.append(path)
+        oversized = _too_big(path, max_document_mb)
+        if oversized is not None:
+            result.problems.append(oversized)
+            continue
         documents, problems = load_file(path)
         result.problems.extend(problems)
         for document in documents:

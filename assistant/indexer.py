@@ -116,6 +116,9 @@ def build_index(
     problems = [str(p) for p in loaded.problems]
     for problem in problems:
         log.warning("skipped: %s", problem)
+    fatal = [str(p) for p in loaded.problems if p.fatal]
+    if fatal:
+        raise CorpusError("corpus errors (fix them, then index again):\n  " + "\n  ".join(fatal))
     if strict and problems:
         raise CorpusError("malformed corpus files (--strict):\n  " + "\n  ".join(problems))
     if not loaded.documents:

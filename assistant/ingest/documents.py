@@ -93,6 +93,9 @@ class CorpusProblem:
     reason: str
     field: str | None = None
     entry: str | None = None
+    #: stops ``assistant index`` even without ``--strict`` (an id claimed twice: which
+    #: text is the real one is for a person to decide, never for the file order)
+    fatal: bool = False
 
     def __str__(self) -> str:
         where = str(self.path)

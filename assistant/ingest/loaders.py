@@ -412,9 +412,11 @@ def load_corpus(
                 result.problems.append(
                     CorpusProblem(
                         path,
-                        f"duplicate id (already used by {seen[document.id]})",
+                        f"duplicate id: already used by {seen[document.id]} (that one is "
+                        "kept; ids must be unique across the corpus)",
                         field="id",
                         entry=document.id,
+                        fatal=True,
                     )
                 )
                 continue

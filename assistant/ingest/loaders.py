@@ -31,6 +31,7 @@ from assistant.ingest.documents import (
     SourceDocument,
     validation_problems,
 )
+from assistant.ingest.vocabulary import Vocabulary
 
 #: Folders of the corpus that hold data files (envelopes, contacts, rules, lexicon), not documents.
 DATA_DIRS = {"data", "lexicon"}
@@ -399,6 +400,7 @@ def load_corpus(
         max_document_mb = get_settings().max_document_mb
     result = LoadResult()
     seen: dict[str, Path] = {}
+    vocabulary = Vocabulary.from_corpus(corpus_dir)
     for path in files if files is not None else corpus_files(corpus_dir):
         result.files.append(path)
         oversized = _too_big(path, max_document_mb)
@@ -408,6 +410,10 @@ def load_corpus(
         documents, problems = load_file(path)
         result.problems.extend(problems)
         for document in documents:
+            unknown = vocabulary.problems(document)
+            if unknown:  # an envelope or topic no filter or card knows: skipped
+                result.problems.extend(unknown)
+                continue
             if document.id in seen:
                 result.problems.append(
                     CorpusProblem(

@@ -51,3 +51,39 @@ def test_duplicate_id_stops_the_index_even_without_strict(
     message = str(caught.value)
     assert "doc-total" in message and "copie.md" in message and "total.md" in message
     assert not (tmp_path / "index").exists()
+
+
+def _bad_values(corpus: Path) -> dict[str, Path]:
+    """One document per closed field, each with a value the corpus does not define."""
+    return {
+        "envelope": write(
+            corpus / "plan" / "env.md",
+            md_doc("doc-env", "E", "# E\nTexte.\n", envelope="enveloppe-inexistante"),
+        ),
+        "topic": write(
+            corpus / "faq" / "topic.yaml",
+            _faq('  - {id: faq-topic, question: "Q ?", answer: "R."}\n', topic="meteo"),
+        ),
+        "audience": write(
+            corpus / "faq" / "audience.yaml",
+            _faq('  - {id: faq-aud, question: "Q ?", answer: "R."}\n', audience="martiens"),
+        ),
+    }
+
+
+def test_unknown_envelope_topic_or_audience_is_skipped_with_file_entry_and_field(
+    mini_corpus: Path,
+) -> None:
+    bad = _bad_values(mini_corpus)
+    result = load_corpus(mini_corpus)
+    assert {"doc-env", "faq-topic", "faq-aud"}.isdisjoint(d.id for d in result.documents)
+    assert {(p.path, p.field) for p in result.problems} == {(bad[f], f) for f in bad}
+    assert any("enveloppe-inexistante" in str(p) and "[doc-env]" in str(p) for p in result.problems)
+    assert any("meteo" in str(p) and "[faq-topic]" in str(p) for p in result.problems)
+
+
+def test_unknown_values_fail_index_strict(mini_corpus: Path, tmp_path: Path) -> None:
+    _bad_values(mini_corpus)
+    settings = Settings(corpus_dir=mini_corpus, index_dir=tmp_path / "index")
+    with pytest.raises(CorpusError, match="enveloppe-inexistante"):
+        build_index(settings, strict=True)

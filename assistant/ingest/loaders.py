@@ -177,8 +177,25 @@ def load_faq(path: Path) -> Loaded:
         if not isinstance(raw, dict):
             problems.append(CorpusProblem(path, "an entry must be a mapping", entry=entry_label))
             continue
-        question = str(raw.get("question") or "").strip()
-        answer = str(raw.get("answer") or "").strip()
+        not_text = [
+            name
+            for name in ("question", "answer")
+            if raw.get(name) is not None and not isinstance(raw[name], str)
+        ]
+        if not_text:  # `answer: 60000000` is a YAML number: quote it, it is shown as text
+            problems.extend(
+                CorpusProblem(
+                    path,
+                    f"must be text (got {type(raw[name]).__name__}: {raw[name]!r}; "
+                    "put it between quotes)",
+                    field=name,
+                    entry=entry_label,
+                )
+                for name in not_text
+            )
+            continue
+        question = (raw.get("question") or "").strip()
+        answer = (raw.get("answer") or "").strip()
         missing = [
             name for name, value in (("question", question), ("answer", answer)) if not value
         ]

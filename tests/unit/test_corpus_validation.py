@@ -87,3 +87,25 @@ def test_unknown_values_fail_index_strict(mini_corpus: Path, tmp_path: Path) -> 
     settings = Settings(corpus_dir=mini_corpus, index_dir=tmp_path / "index")
     with pytest.raises(CorpusError, match="enveloppe-inexistante"):
         build_index(settings, strict=True)
+
+
+def test_faq_question_or_answer_that_is_not_text_is_refused(mini_corpus: Path) -> None:
+    path = write(
+        mini_corpus / "faq" / "types.yaml",
+        _faq(
+            '  - {id: faq-int-q, question: 123, answer: "R."}\n'
+            '  - {id: faq-int-a, question: "Q ?", answer: 60000000}\n'
+            '  - {id: faq-list, question: ["Q ?"], answer: "R."}\n'
+            '  - {id: faq-ok, question: "Q ?", answer: "R."}\n'
+        ),
+    )
+    result = load_corpus(mini_corpus)
+    ids = {d.id for d in result.documents}
+    assert "faq-ok" in ids and {"faq-int-q", "faq-int-a", "faq-list"}.isdisjoint(ids)
+    found = {(p.path, p.entry, p.field) for p in result.problems}
+    assert found == {
+        (path, "faq-int-q", "question"),
+        (path, "faq-int-a", "answer"),
+        (path, "faq-list", "question"),
+    }
+    assert all("text" in p.reason for p in result.problems)

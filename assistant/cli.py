@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
@@ -55,7 +56,10 @@ def _errors():
     try:
         yield
     except AssistantError as exc:
-        console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        # the message as written: "[faq-ent-001]" is an id, not rich markup, and a
+        # file path must never be wrapped
+        message = Text.assemble(("Erreur :", "bold red"), " ", str(exc))
+        console.print(message, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 

@@ -3,6 +3,9 @@ entry and field named, before any embedding work (issue 16)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,28 @@ def test_faq_question_or_answer_that_is_not_text_is_refused(mini_corpus: Path) -
         (path, "faq-list", "question"),
     }
     assert all("text" in p.reason for p in result.problems)
+
+
+def _cli(*args: str, corpus: Path, index: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_strict_output_prints_entry_ids_literally(mini_corpus: Path, tmp_path: Path) -> None:
+    write(
+        mini_corpus / "faq" / "bad.yaml",
+        _faq('  - {id: faq-ent-001, question: "Q ?", answer: "R."}\n', topic="meteo"),
+    )
+    proc = _cli("index", "--strict", corpus=mini_corpus, index=tmp_path / "index")
+    assert proc.returncode == 1
+    error = proc.stderr[proc.stderr.index("Erreur") :]  # the message, not the log lines
+    assert "[faq-ent-001] (topic)" in error, proc.stderr
+    assert "Traceback" not in proc.stderr
+    check = _cli("corpus", "check", corpus=mini_corpus, index=tmp_path / "index")
+    assert check.returncode == 1 and "[faq-ent-001] (topic)" in check.stderr

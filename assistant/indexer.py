@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -24,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store
-from assistant.errors import CorpusError
+from assistant import store  # first: it sets Chroma's telemetry off before chromadb loads
+from assistant.errors import AssistantError, CorpusError
 from assistant.ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from assistant.ingest.loaders import corpus_files, corpus_hash, load_corpus
 from assistant.models.manifest import get_manifest
@@ -39,6 +41,54 @@ log = logging.getLogger(__name__)
 #: Called with (chunks embedded so far, chunks to embed).
 IndexProgress = Callable[[int, int], None]
 _WRITE_BATCH = 256
+
+
+class IndexWriteError(AssistantError):
+    """The index folder (or Chroma server) refused the new build: full, read-only...
+
+    One French sentence for the operator; the live index is untouched because a
+    build is only published once complete.
+    """
+
+
+_DISK_REASONS = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EFBIG: "fichier trop gros pour le disque (disque plein ou taille maximale atteinte)",
+    errno.EROFS: "disque en lecture seule",
+    errno.EACCES: "droits d'écriture refusés",
+    errno.EPERM: "droits d'écriture refusés",
+    errno.ENOTDIR: "un fichier occupe la place d'un dossier",
+}
+
+
+def _write_error(where: str, exc: BaseException) -> IndexWriteError:
+    if isinstance(exc, OSError):
+        reason = _DISK_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    else:  # Chroma reports SQLite's "disk I/O error" / "database or disk is full" as text
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+    return IndexWriteError(
+        f"Impossible d'écrire l'index dans {where} ({reason}) : libérez de la place ou "
+        "donnez les droits d'écriture, puis relancez « assistant index » ; l'index en "
+        "service n'a pas été modifié."
+    )
+
+
+def _check_writable(index_dir: Path) -> None:
+    """Fail before any embedding work when the index folder cannot take a new build."""
+    builds = index_dir / store.BUILDS_DIR
+    probe = builds / f".write-test-{os.getpid()}"
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as out:
+            out.write(b"\0" * 4096)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        raise _write_error(str(index_dir), exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 @dataclass
@@ -123,6 +173,8 @@ def build_index(
         raise CorpusError("malformed corpus files (--strict):\n  " + "\n  ".join(problems))
     if not loaded.documents:
         raise CorpusError(f"no valid document in {corpus_dir}")
+    if not settings.chroma_url:
+        _check_writable(Path(settings.index_dir))
 
     if embedder is None:
         from assistant.models.embedder import load_embedder
@@ -160,7 +212,12 @@ def build_index(
     report.embed_seconds = time.perf_counter() - embed_started
 
     manifest = _manifest(settings, embedder, report, c_hash, loaded.documents, chunks)
-    _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    from chromadb.errors import ChromaError
+
+    try:
+        _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    except (OSError, ChromaError) as exc:  # the partial build is already removed
+        raise _write_error(settings.chroma_url or str(settings.index_dir), exc) from exc
     report.seconds = time.perf_counter() - started
     return report
 

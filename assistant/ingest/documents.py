@@ -29,6 +29,14 @@ class SourceRef(BaseModel):
     date: str | None = None
     url: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # shown as a link on every citation: only a web address, never javascript: or data:
+        if value and not value.strip().lower().startswith(("https://", "http://")):
+            raise ValueError("must be a web address starting with https:// (or null)")
+        return value
+
     @field_validator("date", mode="before")
     @classmethod
     def _date_as_text(cls, value: object) -> object:

@@ -32,6 +32,7 @@ from assistant.ingest.documents import (
     validation_problems,
 )
 from assistant.ingest.vocabulary import Vocabulary
+from assistant.text.sanitize import html_to_text
 
 #: Folders of the corpus that hold data files (envelopes, contacts, rules, lexicon), not documents.
 DATA_DIRS = {"data", "lexicon"}
@@ -331,6 +332,25 @@ def load_text(path: Path) -> Loaded:
     return [SourceDocument(meta=meta, sections=[Section(text=text)], path=path)], []
 
 
+def _as_text(document: SourceDocument) -> SourceDocument:
+    """Every text a reader may see, HTML reduced to text (all formats, see text.sanitize)."""
+    meta = document.meta
+    sources = [
+        source.model_copy(
+            update={
+                "title": html_to_text(source.title),
+                "publisher": html_to_text(source.publisher) if source.publisher else None,
+            }
+        )
+        for source in meta.sources
+    ]
+    document.meta = meta.model_copy(update={"title": html_to_text(meta.title), "sources": sources})
+    for section in document.sections:
+        section.text = html_to_text(section.text)
+        section.headings = [html_to_text(h) for h in section.headings]
+    return document
+
+
 def _clean_text(text: str) -> str:
     text = text.replace("\u00ad", "")  # soft hyphens from PDFs
     text = re.sub(r"[ \t\u00a0]+", " ", text)
@@ -376,7 +396,8 @@ def load_file(path: Path) -> Loaded:
     if loader is None:
         return [], [CorpusProblem(path, f"unsupported file type {path.suffix!r}")]
     try:
-        return loader(path)
+        documents, problems = loader(path)
+        return [_as_text(d) for d in documents], problems
     except LoaderError as exc:
         return [], [CorpusProblem(path, exc.reason, field=exc.field)]
     except _ProblemsError as exc:

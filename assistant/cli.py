@@ -140,6 +140,8 @@ def index(
         )
     for problem in result.problems:
         typer.echo(f"ignoré : {problem}", err=True)
+    for line in result.flagged:
+        typer.echo(f"retiré : {line}", err=True)
     if result.up_to_date:
         console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
         return

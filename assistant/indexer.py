@@ -106,6 +106,8 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     problems: list[str] = field(default_factory=list)
+    #: sentences addressed to a model, removed from the indexed text
+    flagged: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -157,6 +159,7 @@ def build_index(
             chunks=live["counts"]["chunks"],
             unchanged=live["counts"]["chunks"],
             problems=list(live.get("problems", [])),
+            flagged=list(live.get("flagged", [])),
             seconds=time.perf_counter() - started,
         )
 
@@ -166,11 +169,16 @@ def build_index(
     problems = [str(p) for p in loaded.problems]
     for problem in problems:
         log.warning("skipped: %s", problem)
+    flagged = [str(f) for f in loaded.flagged]
+    for line in flagged:
+        log.warning("removed: %s", line)
     fatal = [str(p) for p in loaded.problems if p.fatal]
     if fatal:
         raise CorpusError("corpus errors (fix them, then index again):\n  " + "\n  ".join(fatal))
-    if strict and problems:
-        raise CorpusError("malformed corpus files (--strict):\n  " + "\n  ".join(problems))
+    if strict and (problems or flagged):
+        raise CorpusError(
+            "malformed corpus files (--strict):\n  " + "\n  ".join(problems + flagged)
+        )
     if not loaded.documents:
         raise CorpusError(f"no valid document in {corpus_dir}")
     if not settings.chroma_url:
@@ -185,7 +193,9 @@ def build_index(
         chunks.extend(chunk_document(document, settings.chunk_max_tokens, embedder.count_tokens))
 
     previous = _previous_chunks(settings, live, embedder)
-    report = BuildReport(documents=len(loaded.documents), chunks=len(chunks), problems=problems)
+    report = BuildReport(
+        documents=len(loaded.documents), chunks=len(chunks), problems=problems, flagged=flagged
+    )
     report.build_id = dt.datetime.now(dt.UTC).strftime("b%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
 
     vectors: dict[str, list[float]] = {}
@@ -311,6 +321,7 @@ def _manifest(
             for d in documents
         },
         "problems": report.problems,
+        "flagged": report.flagged,
     }
 
 

@@ -73,6 +73,8 @@ class Section:
     text: str
     headings: list[str] = field(default_factory=list)
     page: int | None = None
+    #: sentences addressed to a model, removed from ``text`` at ingestion (kept for the record)
+    instructions: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -112,6 +114,21 @@ class CorpusProblem:
         if self.field:
             where += f" ({self.field})"
         return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FlaggedSentence:
+    """A sentence of a document addressed to a model: removed from the index, listed."""
+
+    path: Path
+    entry: str
+    sentence: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} [{self.entry}]: sentence addressed to a model, removed from the "
+            f"index: « {self.sentence} »"
+        )
 
 
 def validation_problems(

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import frontmatter
 import yaml
@@ -27,12 +27,17 @@ from pydantic import ValidationError
 from assistant.ingest.documents import (
     CorpusProblem,
     DocumentMeta,
+    FlaggedSentence,
     Section,
     SourceDocument,
     validation_problems,
 )
 from assistant.ingest.vocabulary import Vocabulary
+from assistant.text.injection import instruction_cue, instruction_sentences, strip_instructions
 from assistant.text.sanitize import html_to_text
+
+if TYPE_CHECKING:
+    from assistant.knowledge.lexicon import Cue, Lexicon
 
 #: Folders of the corpus that hold data files (envelopes, contacts, rules, lexicon), not documents.
 DATA_DIRS = {"data", "lexicon"}
@@ -58,6 +63,8 @@ class LoadResult:
     documents: list[SourceDocument] = field(default_factory=list)
     problems: list[CorpusProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: sentences addressed to a model, removed from the documents' text
+    flagged: list[FlaggedSentence] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -427,10 +434,13 @@ def load_corpus(
     files: Iterable[Path] | None = None,
     *,
     max_document_mb: float | None = None,
+    lexicon: Lexicon | None = None,
 ) -> LoadResult:
     """Load every document; duplicate ids are problems (the first one wins).
 
     ``max_document_mb``: files over it are problems, never read (default: the settings').
+    ``lexicon``: where the sentences addressed to a model are described (default: the
+    corpus's ``lexicon/`` folder); they are removed from the text and listed in ``flagged``.
     """
     if max_document_mb is None:
         from assistant.settings import get_settings
@@ -439,6 +449,7 @@ def load_corpus(
     result = LoadResult()
     seen: dict[str, Path] = {}
     vocabulary = Vocabulary.from_corpus(corpus_dir)
+    cue = _instruction_cue(Path(corpus_dir), lexicon, result)
     for path in files if files is not None else corpus_files(corpus_dir):
         result.files.append(path)
         oversized = _too_big(path, max_document_mb)
@@ -451,6 +462,8 @@ def load_corpus(
             unknown = vocabulary.problems(document)
             if unknown:  # an envelope or topic no filter or card knows: skipped
                 result.problems.extend(unknown)
+                continue
+            if cue is not None and not _remove_instructions(document, cue, result):
                 continue
             if document.id in seen:
                 result.problems.append(
@@ -469,13 +482,80 @@ def load_corpus(
     return result
 
 
+def _instruction_cue(corpus_dir: Path, lexicon: Lexicon | None, result: LoadResult) -> Cue | None:
+    """The lexicon's ``model_directed`` list; a broken lexicon stops the index (fatal)."""
+    from assistant.errors import KnowledgeError
+    from assistant.knowledge.lexicon import Lexicon
+
+    folder = corpus_dir / "lexicon"
+    try:
+        if lexicon is None:
+            lexicon = Lexicon.load(folder)
+        return instruction_cue(lexicon)
+    except KnowledgeError as exc:
+        reason = " ".join(str(exc).split())
+        result.problems.append(
+            CorpusProblem(
+                folder,
+                f"sentences addressed to a model cannot be recognised: {reason}",
+                fatal=True,
+            )
+        )
+        return None
+
+
+def _remove_instructions(document: SourceDocument, cue: Cue, result: LoadResult) -> bool:
+    """Take the sentences addressed to a model out of ``document``; False: skip it whole."""
+    flagged = instruction_sentences(document.meta.title, cue)
+    if flagged:  # the title is on every citation: the document cannot be shown
+        result.problems.append(
+            CorpusProblem(
+                document.path,
+                f"the title is addressed to a model: « {flagged[0]} »",
+                field="title",
+                entry=document.id,
+            )
+        )
+        return False
+    sections = []
+    for section in document.sections:
+        found = instruction_sentences(section.text, cue)
+        for heading in section.headings:
+            found += instruction_sentences(heading, cue)
+        if found:
+            section.instructions = found
+            section.text = strip_instructions(section.text, cue, marker="")
+            section.headings = [h for h in section.headings if not instruction_sentences(h, cue)]
+            result.flagged.extend(FlaggedSentence(document.path, document.id, s) for s in found)
+        if section.text.strip():
+            sections.append(section)
+    document.sections = sections
+    if not sections:
+        result.problems.append(
+            CorpusProblem(
+                document.path,
+                "no text left once the sentences addressed to a model are removed",
+                field="body",
+                entry=document.id,
+            )
+        )
+        return False
+    return True
+
+
+#: Data files that change what gets indexed (allowed values, sentences removed).
+INDEX_DATA_FILES = ("data/envelopes.yaml", "data/topics.yaml", "lexicon/safety.yaml")
+
+
 def corpus_hash(corpus_dir: Path) -> str:
     """Hash of every file that feeds the index (documents and their sidecars)."""
     corpus_dir = Path(corpus_dir)
     digest = hashlib.sha256()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(corpus_dir)
-        if rel.parts[0] in DATA_DIRS or any(part.startswith(".") for part in rel.parts):
+        if rel.as_posix() not in INDEX_DATA_FILES and (
+            rel.parts[0] in DATA_DIRS or any(part.startswith(".") for part in rel.parts)
+        ):
             continue
         digest.update(str(rel).encode())
         digest.update(b"\0")

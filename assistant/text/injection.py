@@ -1,43 +1,81 @@
-"""Text in a document or a question that gives orders to a language model.
+"""Text in a document that gives orders to a language model.
 
-A corpus document (or a question) may carry sentences written to steer a
-model ("ignore your instructions...", "you are now..."). They are never
-information for a reader: the generative mode removes them from passages
-before building its prompt, and the extractive composer never quotes them.
+A corpus document may carry sentences written to steer a model ("ignore your
+instructions...", "tu es maintenant..."). They are never information for a
+reader. What counts as one is data: the cue list ``model_directed`` of
+``corpus/lexicon/safety.yaml``, matched on normalised text like every cue.
+
+* at ingestion they are removed from the indexed text and kept in the chunk
+  metadata (``instructions_json``), and ``assistant corpus check`` lists them;
+* at answer time (defence in depth, for indexes built before or passages
+  split differently) the extractive composer never quotes one and the
+  generative mode removes them before building its prompt.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["INSTRUCTION_REMOVED", "is_instruction", "strip_instructions"]
+from assistant.knowledge.lexicon import Cue, Lexicon
+from assistant.text.normalize import normalize
 
-#: Sentences that address a model rather than a reader: removed from passages.
-INJECTION = re.compile(
-    r"\b(ignore[rz]?|oublie[rz]?|disregard|forget)\b[^.!?\n]{0,40}\b(instructions?|consignes?|"
-    r"règles|regles|rules|prompt)\b"
-    r"|\b(prompt|message|instructions?)\s+(système|systeme|system)\b"
-    r"|\bsystem\s+(prompt|message)\b"
-    r"|\b(tu es|vous êtes|you are) (désormais|maintenant|now)\b"
-    r"|\b(nouvelles?|new) (consignes?|instructions?)\b"
-    r"|\b(en tant qu'|as an? )(ia|ai|assistant|modèle|language model)\b[^.!?\n]{0,40}\b(dois|must)\b"
-    r"|\b(réponds|répondez|answer|respond) (toujours|always|uniquement|only)\b",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
+__all__ = [
+    "CUE",
+    "INSTRUCTION_REMOVED",
+    "instruction_cue",
+    "instruction_sentences",
+    "is_instruction",
+    "strip_instructions",
+]
+
+#: The cue list of the lexicon that recognises sentences addressed to a model.
+CUE = "model_directed"
 INSTRUCTION_REMOVED = "[consigne retirée]"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_CONTENT = re.compile(r"\w")
 
 
-def is_instruction(sentence: str) -> bool:
+def instruction_cue(lexicon: Lexicon) -> Cue:
+    """The lexicon's list (a missing list is a data error naming it)."""
+    return lexicon.cue(CUE)
+
+
+def is_instruction(sentence: str, cue: Cue) -> bool:
     """The sentence addresses a model rather than a reader."""
-    return bool(INJECTION.search(sentence))
+    return cue.search(normalize(sentence)) is not None
 
 
-def strip_instructions(text: str) -> str:
-    """Remove the sentences of a passage that give orders to a model."""
-    if not INJECTION.search(text):
+def _sentences(line: str) -> list[str]:
+    return [part for part in _SENTENCE_END.split(line) if part.strip()]
+
+
+def instruction_sentences(text: str, cue: Cue) -> list[str]:
+    """The sentences of ``text`` that address a model, as written (bullet marks removed)."""
+    if not is_instruction(text, cue):
+        return []
+    return [
+        _BULLET.sub("", sentence).strip()
+        for line in text.splitlines()
+        for sentence in _sentences(line)
+        if is_instruction(sentence, cue)
+    ]
+
+
+def strip_instructions(text: str, cue: Cue, marker: str = INSTRUCTION_REMOVED) -> str:
+    """``text`` without its sentences addressed to a model (each replaced by ``marker``).
+
+    Lines and paragraphs keep their places; a bullet left empty disappears.
+    """
+    if not is_instruction(text, cue):
         return text
-    out = []
-    for sentence in _SENTENCE.findall(text):
-        out.append(INSTRUCTION_REMOVED + " " if INJECTION.search(sentence) else sentence)
-    return "".join(out).strip()
+    lines = []
+    for line in text.split("\n"):
+        parts = _sentences(line)
+        if not any(is_instruction(part, cue) for part in parts):
+            lines.append(line)
+            continue
+        kept = " ".join(p for p in (marker if is_instruction(p, cue) else p for p in parts) if p)
+        if _CONTENT.search(_BULLET.sub("", kept)):
+            lines.append(kept)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -92,6 +92,28 @@ def _read_yaml(path: Path) -> Any:
         raise LoaderError(f"not UTF-8 text: {exc}") from exc
 
 
+def _not_text(path: Path, raw: Any, entry: str) -> list[CorpusProblem]:
+    """FAQ fields shown as text that YAML read as something else (a number, a mapping...)."""
+    if not isinstance(raw, dict):
+        return []
+    problems = []
+    for name in ("question", "answer", "variants"):
+        value = raw.get(name)
+        values = value if name == "variants" and isinstance(value, list) else [value]
+        wrong = [v for v in values if v is not None and not isinstance(v, str)]
+        if wrong:
+            problems.append(
+                CorpusProblem(
+                    path,
+                    f"must be text (got {type(wrong[0]).__name__}: {wrong[0]!r}; "
+                    "put it between quotes)",
+                    field=name,
+                    entry=entry,
+                )
+            )
+    return problems
+
+
 def sidecar_path(path: Path) -> Path | None:
     """The metadata file of a PDF/HTML/DOCX/TXT document, if present."""
     for candidate in (
@@ -182,28 +204,15 @@ def load_faq(path: Path) -> Loaded:
     for position, raw in enumerate(data["entries"], start=1):
         entry_name = raw.get("id") if isinstance(raw, dict) else None
         entry_label = str(entry_name or f"entry #{position}")
+        not_text = _not_text(path, raw, entry_label)
+        if not_text:  # `answer: 60000000` is a YAML number: quoted, it is text
+            problems.extend(not_text)
+            continue
         if not isinstance(raw, dict):
             problems.append(CorpusProblem(path, "an entry must be a mapping", entry=entry_label))
             continue
-        not_text = [
-            name
-            for name in ("question", "answer")
-            if raw.get(name) is not None and not isinstance(raw[name], str)
-        ]
-        if not_text:  # `answer: 60000000` is a YAML number: quote it, it is shown as text
-            problems.extend(
-                CorpusProblem(
-                    path,
-                    f"must be text (got {type(raw[name]).__name__}: {raw[name]!r}; "
-                    "put it between quotes)",
-                    field=name,
-                    entry=entry_label,
-                )
-                for name in not_text
-            )
-            continue
-        question = (raw.get("question") or "").strip()
-        answer = (raw.get("answer") or "").strip()
+        question = str(raw.get("question") or "").strip()
+        answer = str(raw.get("answer") or "").strip()
         missing = [
             name for name, value in (("question", question), ("answer", answer)) if not value
         ]

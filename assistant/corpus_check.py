@@ -188,8 +188,13 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
     # removed from the index, but a person must look: who wrote orders to a model, and why?
     problems += [str(f) for f in loaded.flagged]
     texts = {d.id: "\n".join(s.text for s in d.sections) for d in loaded.documents}
-    # unknown envelopes and topics are already problems of load_corpus (data/topics.yaml)
-    amounts, _ = check_envelopes(corpus_dir, texts, problems)
+    amounts, envelope_ids = check_envelopes(corpus_dir, texts, problems)
+    for document in loaded.documents:
+        if document.meta.envelope and envelope_ids and document.meta.envelope not in envelope_ids:
+            problems.append(
+                f"{document.path} [{document.id}] (envelope): unknown envelope "
+                f"{document.meta.envelope!r}"
+            )
     contacts = check_contacts(corpus_dir, problems)
     schemes = check_eligibility(corpus_dir, set(texts), problems)
     lexicon = check_knowledge(corpus_dir, problems)

@@ -50,14 +50,35 @@ def _sentences(line: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(line) if part.strip()]
 
 
+def _blocks(paragraph: str) -> list[str]:
+    """The lines of a paragraph, soft-wrapped lines joined: a sentence is never cut in two.
+
+    A bullet or a heading starts its own block; a plain line continues the one above
+    (Markdown and PDF text wrap sentences over several lines).
+    """
+    blocks: list[str] = []
+    for line in paragraph.split("\n"):
+        starts = _BULLET.match(line) or line.lstrip().startswith(("#", "|"))
+        if blocks and line.strip() and not starts and blocks[-1].strip():
+            blocks[-1] = f"{blocks[-1].rstrip()} {line.strip()}"
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _paragraphs(text: str) -> list[str]:
+    return re.split(r"\n[ \t]*\n", text)
+
+
 def instruction_sentences(text: str, cue: Cue) -> list[str]:
     """The sentences of ``text`` that address a model, as written (bullet marks removed)."""
     if not is_instruction(text, cue):
         return []
     return [
         _BULLET.sub("", sentence).strip()
-        for line in text.splitlines()
-        for sentence in _sentences(line)
+        for paragraph in _paragraphs(text)
+        for block in _blocks(paragraph)
+        for sentence in _sentences(block)
         if is_instruction(sentence, cue)
     ]
 
@@ -65,17 +86,23 @@ def instruction_sentences(text: str, cue: Cue) -> list[str]:
 def strip_instructions(text: str, cue: Cue, marker: str = INSTRUCTION_REMOVED) -> str:
     """``text`` without its sentences addressed to a model (each replaced by ``marker``).
 
-    Lines and paragraphs keep their places; a bullet left empty disappears.
+    Paragraphs and bullets keep their places (a paragraph holding one is re-flowed
+    on one line); a bullet left empty disappears. Text without one is returned as is.
     """
     if not is_instruction(text, cue):
         return text
-    lines = []
-    for line in text.split("\n"):
-        parts = _sentences(line)
-        if not any(is_instruction(part, cue) for part in parts):
-            lines.append(line)
+    paragraphs = []
+    for paragraph in _paragraphs(text):
+        if not is_instruction(paragraph, cue):
+            paragraphs.append(paragraph)
             continue
-        kept = " ".join(p for p in (marker if is_instruction(p, cue) else p for p in parts) if p)
-        if _CONTENT.search(_BULLET.sub("", kept)):
-            lines.append(kept)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        lines = []
+        for block in _blocks(paragraph):
+            parts = _sentences(block)
+            kept = [marker if is_instruction(p, cue) else p for p in parts]
+            line = " ".join(k for k in kept if k)
+            if _CONTENT.search(_BULLET.sub("", line)):
+                lines.append(line)
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs).strip()

@@ -178,7 +178,14 @@ def ask(
 
 
 @corpus_app.command("check")
-def corpus_check() -> None:
+def corpus_check(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Accepted for symmetry with 'index --strict': the check always is."
+        ),
+    ] = False,
+) -> None:
     """Validate every corpus file, the data files and the envelope amounts."""
     from assistant.corpus_check import check_corpus
 

@@ -135,5 +135,5 @@ def test_strict_output_prints_entry_ids_literally(mini_corpus: Path, tmp_path: P
     error = proc.stderr[proc.stderr.index("Erreur") :]  # the message, not the log lines
     assert "[faq-ent-001] (topic)" in error, proc.stderr
     assert "Traceback" not in proc.stderr
-    check = _cli("corpus", "check", corpus=mini_corpus, index=tmp_path / "index")
+    check = _cli("corpus", "check", "--strict", corpus=mini_corpus, index=tmp_path / "index")
     assert check.returncode == 1 and "[faq-ent-001] (topic)" in check.stderr

@@ -360,10 +360,11 @@ def _as_text(document: SourceDocument) -> SourceDocument:
         )
         for source in meta.sources
     ]
-    document.meta = meta.model_copy(update={"title": html_to_text(meta.title), "sources": sources})
+    title = html_to_text(meta.title).strip() or meta.id  # never empty: a required field
+    document.meta = meta.model_copy(update={"title": title, "sources": sources})
     for section in document.sections:
         section.text = html_to_text(section.text)
-        section.headings = [html_to_text(h) for h in section.headings]
+        section.headings = [html_to_text(h).strip() for h in section.headings]
     return document
 
 

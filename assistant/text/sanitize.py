@@ -23,7 +23,9 @@ __all__ = ["html_to_text"]
 #: Elements whose content is never text for a reader.
 _DROPPED = r"script|style|iframe|object|embed|noscript|template|svg|math|textarea|select"
 _DROPPED_ELEMENT = re.compile(rf"<({_DROPPED})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_DROPPED_OPEN = re.compile(rf"<(?:{_DROPPED})\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
+#: an unclosed <script> or <style> swallows the rest, as in a browser (an unclosed <svg> or a
+#: void <embed> does not: only its tag goes)
+_DROPPED_OPEN = re.compile(r"<(?:script|style)\b[^>]*>.*", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>", re.IGNORECASE)
 _BREAK = re.compile(r"<(?:br|hr)\b[^>]*>|</(?:p|div|li|tr|h[1-6]|blockquote|pre)\s*>", re.I)

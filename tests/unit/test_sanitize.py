@@ -18,6 +18,11 @@ HOSTILE = (
 LEFTOVERS = ("<script", "alert", "onerror", "javascript:", "<img", "<a ", "&lt;")
 
 
+def test_an_unclosed_void_element_keeps_the_text_after_it() -> None:
+    text = html_to_text("Avant <embed src=x.swf> après. <svg onload=alert(1)> Fin.")
+    assert text == "Avant  après.  Fin."
+
+
 def test_tags_scripts_and_javascript_links_are_reduced_to_text() -> None:
     text = html_to_text(HOSTILE)
     assert not [bad for bad in LEFTOVERS if bad in text], text

@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
@@ -58,7 +59,10 @@ def _errors():
     try:
         yield
     except AssistantError as exc:
-        console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        # the message as written: "[faq-ent-001]" is an id, not rich markup, and a
+        # file path must never be wrapped
+        message = Text.assemble(("Erreur :", "bold red"), " ", str(exc))
+        console.print(message, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -139,6 +143,8 @@ def index(
         )
     for problem in result.problems:
         typer.echo(f"ignoré : {problem}", err=True)
+    for line in result.flagged:
+        typer.echo(f"retiré : {line}", err=True)
     if result.up_to_date:
         console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
         return
@@ -175,7 +181,14 @@ def ask(
 
 
 @corpus_app.command("check")
-def corpus_check() -> None:
+def corpus_check(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Accepted for symmetry with 'index --strict': the check always is."
+        ),
+    ] = False,
+) -> None:
     """Validate every corpus file, the data files and the envelope amounts."""
     from assistant.corpus_check import check_corpus
 

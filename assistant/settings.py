@@ -71,6 +71,14 @@ class Settings(BaseSettings):
         "questions and the common ones cost no model call when asked again.",
     )
 
+    # --- corpus ------------------------------------------------------------
+    max_document_mb: float = Field(
+        default=5,
+        gt=0,
+        description="Largest corpus file indexed (MB); a bigger file is skipped with a "
+        "message before any embedding work (a 50 MB file would take hours to embed).",
+    )
+
     # --- chunking ----------------------------------------------------------
     chunk_max_tokens: int = Field(
         default=320, ge=32, le=2048, description="Upper bound of a chunk, in model tokens."

@@ -191,17 +191,19 @@ def feedback_export(
         Path | None, typer.Option("--output", "-o", help="CSV file to write (default: stdout).")
     ] = None,
 ) -> None:
-    """Write the feedback stored by the chat (ASSISTANT_FEEDBACK_DB) as CSV."""
+    """Write the feedback stored by the chat (the shared database) as CSV (texts redacted)."""
+    from assistant.db import Database
     from assistant.feedback import FeedbackStore
 
     settings = get_settings()
-    store = FeedbackStore(settings.feedback_db)
+    db = Database.from_settings(settings)
+    store = FeedbackStore(db)
     if output is None:
         count = store.export_csv(sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as out:
             count = store.export_csv(out)
-    console.print(f"{count} avis exportés depuis {settings.feedback_db}.", highlight=False)
+    console.print(f"{count} avis exportés depuis {db.safe_url}.", highlight=False)
 
 
 @app.command("eval")

@@ -40,3 +40,7 @@ class KnowledgeError(AssistantError):
     The message names the file, the entry and the field; the server answers 503
     with it rather than serving answers from half-read data.
     """
+
+
+class ConfigError(AssistantError):
+    """A setting cannot be used as given (staff accounts, URLs...)."""

@@ -48,8 +48,10 @@ def _process_secret() -> bytes:
 
 def secret_key(settings: Settings) -> bytes:
     """``ASSISTANT_SECRET_KEY`` (shared by replicas), else a random key for this process."""
-    if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        return hashlib.sha256(settings.secret_key.get_secret_value().encode()).digest()
+    value = settings.secret_key
+    text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value or "")
+    if text:
+        return hashlib.sha256(text.encode()).digest()
     return _process_secret()
 
 

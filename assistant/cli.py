@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from assistant.cli_staff import register as register_staff_commands
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(corpus_app, name="corpus")
 feedback_app = typer.Typer(help="Thumbs up/down left in the chat.")
 app.add_typer(feedback_app, name="feedback")
+register_staff_commands(app)  # users hash, gaps, db upgrade/purge (assistant/cli_staff.py)
 
 console = Console(stderr=True)
 

@@ -174,6 +174,10 @@ class Settings(BaseSettings):
     review_months: int = Field(
         default=12, ge=1, description="A document whose last_reviewed is older is flagged stale."
     )
+    reports_dir: Path = Field(
+        default=PROJECT_ROOT / "reports",
+        description="Where `assistant eval` writes its reports (the console shows the last).",
+    )
     question_log: bool = Field(
         default=True, description="Keep the (redacted) question log the editors' console reads."
     )

@@ -162,8 +162,8 @@ def postgres_admin_url():
     """One real PostgreSQL server for the whole test session (Debian's package)."""
     from tests.dbservers import postgres_server
 
-    with postgres_server() as url:
-        yield url
+    with postgres_server() as server:
+        yield server.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -43,44 +43,63 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return cmd
 
 
+class Postgres:
+    """A PostgreSQL cluster of the tests: ``url``, and ``stop``/``start`` to simulate an outage."""
+
+    def __init__(self) -> None:
+        bindir = pg_bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="oc-pg-"))
+        data, sockets = self.root / "data", self.root / "run"
+        sockets.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+            shutil.chown(sockets, "postgres")
+        self.port = free_port()
+        subprocess.run(
+            _as_owner(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        options = f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = self.root / "server.log"
+        self.pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options]
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        subprocess.run(
+            _as_owner([*self.pg_ctl, "-w", "-t", "60", "start"]), check=True, capture_output=True
+        )
+
+    def stop(self) -> None:
+        subprocess.run(_as_owner([*self.pg_ctl, "-m", "fast", "-w", "stop"]), capture_output=True)
+
+    def remove(self) -> None:
+        subprocess.run(_as_owner([*self.pg_ctl, "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """A fresh PostgreSQL cluster on a free loopback port; yields the admin URL."""
-    bindir = pg_bindir()
-    root = Path(tempfile.mkdtemp(prefix="oc-pg-"))
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    log = root / "server.log"
-    subprocess.run(
-        _as_owner(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--no-instructions",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options]
-    subprocess.run(_as_owner([*pg_ctl, "-w", "-t", "60", "start"]), check=True, capture_output=True)
+def postgres_server() -> Iterator[Postgres]:
+    """A fresh PostgreSQL cluster on a free loopback port, removed at the end."""
+    server = Postgres()
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server
     finally:
-        subprocess.run(_as_owner([*pg_ctl, "-m", "immediate", "stop"]), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
 
 
 def create_database(admin_url: str) -> str:

@@ -48,7 +48,7 @@ BLOCKED_PREFIXES = (
     "/monitoring",
 )
 
-STRICT_PAGES = ("/agent", "/embed")
+STRICT_PAGES = ("/agent", "/embed", "/admin", "/staff/login")
 
 
 def content_security_policy(path: str, embed_origins: Sequence[str]) -> str:
@@ -57,7 +57,9 @@ def content_security_policy(path: str, embed_origins: Sequence[str]) -> str:
     if path == "/embed" or path.startswith("/embed/"):
         ancestors = " ".join(["'self'", *embed_origins])
     common = f"frame-ancestors {ancestors}; object-src 'none'; base-uri 'self'; form-action 'self'"
-    if path in STRICT_PAGES or path.startswith(("/agent/", "/embed/", "/app-static/")):
+    if path in STRICT_PAGES or path.startswith(
+        ("/agent/", "/embed/", "/app-static/", "/admin/", "/staff/")
+    ):
         return (
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             f"connect-src 'self'; font-src 'self'; {common}"

@@ -27,6 +27,7 @@ from ui.security import (
     RateLimiter,
     SecurityHeadersMiddleware,
 )
+from ui.staff import install_staff
 from ui.static_files import STATIC_DIR, STATIC_URL, read_static
 
 if TYPE_CHECKING:
@@ -52,15 +53,18 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
             "citations. Rate limited per client; see /docs."
         ),
     )
+    # -- issue 15: shared database, question log, hand-off, staff pages (ui/staff/) --
+    staff = install_staff(api, bot, settings)
+    bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
     api.include_router(build_router(bot))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
 
-    feedback = FeedbackStore(settings.feedback_db)
+    feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
-    chat = build_chat(bot, feedback)
+    chat = build_chat(bot, feedback, staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
         api,

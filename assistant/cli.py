@@ -46,9 +46,12 @@ console = Console(stderr=True)
 
 
 def _setup_logging(settings: Settings) -> None:
+    from assistant import privacy
+
     logging.basicConfig(
         level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    privacy.install()  # personal data typed by users never reaches a log line
 
 
 @contextmanager

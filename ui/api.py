@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -217,8 +217,14 @@ def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 # -- routes --------------------------------------------------------------------
-def build_router(bot: Assistant) -> APIRouter:
-    """Routes bound to the one ``Assistant`` of the process."""
+def build_router(
+    bot: Assistant, checks: dict[str, Callable[[], dict[str, Any]]] | None = None
+) -> APIRouter:
+    """Routes bound to the one ``Assistant`` of the process.
+
+    ``checks``: other dependencies ``/readyz`` reports (database, rate-limit store...),
+    each a function returning ``{"status": "ok" | "down" | ..., ...}``.
+    """
     router = APIRouter()
 
     @router.get("/healthz", tags=["probes"])
@@ -232,12 +238,19 @@ def build_router(bot: Assistant) -> APIRouter:
         manifest = getattr(bot, "manifest", None) or {}
         embedder = getattr(bot, "embedder", None)
         ready = embedder is not None and bool(manifest)
-        body = {
+        body: dict[str, Any] = {
             "status": "ready" if ready else "loading",
             "model": getattr(embedder, "model_id", None),
             "index": manifest.get("build_id"),
             "chunks": manifest.get("counts", {}).get("chunks"),
         }
+        # Answering needs only the model and the index: a database or Redis that is
+        # down makes the replica "degraded" (hand-off unavailable), not unready.
+        dependencies = {name: check() for name, check in (checks or {}).items()}
+        if dependencies:
+            body["dependencies"] = dependencies
+            if ready and any(d.get("status") != "ok" for d in dependencies.values()):
+                body["status"] = "degraded"
         return JSONResponse(body, status_code=200 if ready else 503)
 
     def _ask(request: AskRequest) -> Answer:

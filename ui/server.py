@@ -57,7 +57,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     staff = install_staff(api, bot, settings)
     bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
-    api.include_router(build_router(bot))
+    api.include_router(build_router(bot, checks=staff.readiness_checks()))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")

@@ -290,3 +290,31 @@ def test_questions_reach_the_console_grouped_with_a_faq_draft(app, tmp_path: Pat
     faq.write_text(yaml.safe_dump({"entries": entries}, allow_unicode=True), encoding="utf-8")
     documents, problems = load_faq(faq)
     assert not problems and len(documents) == 1
+
+
+def test_database_down_chat_answers_and_handoff_says_unavailable(bot, staff_settings) -> None:
+    """PostgreSQL stops: answers go on, hand-off is a clear 503, nothing acknowledged is lost."""
+    with postgres_server() as pg:
+        settings = staff_settings.model_copy(update={"database_url": create_database(pg.url)})
+        app = create_app(bot, settings)
+        client = client_of(app)
+        before = client.post("/api/v1/handoff", json={"message": "Rappel souhaité"})
+        assert before.status_code == 201
+        assert client.get("/readyz").json()["dependencies"]["database"]["status"] == "ok"
+
+        pg.stop()
+        answer = client.post("/api/v1/ask", json={"question": "Combien pour la formation ?"})
+        assert answer.status_code == 200 and "9 M€" in answer.json()["answer"]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, "a replica without database still answers"
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["dependencies"]["database"]["status"] == "down"
+        down = client.post("/api/v1/handoff", json={"message": "Rappel souhaité"})
+        assert down.status_code == 503 and "indisponible" in down.json()["detail"]
+
+        pg.start()
+        after = client.post("/api/v1/handoff", json={"message": "Rappel souhaité"})
+        assert after.status_code == 201
+        status = client.get(f"/api/v1/handoff/{before.json()['ticket']}")
+        assert status.status_code == 200, "the ticket acknowledged before the outage is kept"
+        assert after.json()["number"] == before.json()["number"] + 1

@@ -72,6 +72,27 @@ class Staff:
 
         send_ticket_notice(ticket, self.settings)
 
+    def readiness_checks(self) -> dict[str, Any]:
+        """What ``/readyz`` reports besides the model and the index."""
+
+        def database() -> dict[str, Any]:
+            up = self.db.ping()
+            return {"status": "ok" if up else "down", "engine": self.db.dialect}
+
+        def chroma() -> dict[str, Any]:
+            """The vector store answers (a count on the live collection)."""
+            mode = self.settings.chroma_mode
+            collection = getattr(getattr(self.raw_bot, "live", None), "collection", None)
+            if collection is None:
+                return {"status": "ok", "mode": mode}
+            try:
+                collection.count()
+                return {"status": "ok", "mode": mode}
+            except Exception as exc:
+                return {"status": "down", "mode": mode, "error": type(exc).__name__}
+
+        return {"database": database, "chroma": chroma}
+
     def client_hash(self, address: str) -> str:
         return keyed_hash(self.key, address) if address else ""
 

@@ -54,11 +54,11 @@ def admin_router(staff: Staff) -> APIRouter:
                 bars=True,
             ),
             chart(
-                "Taux de refus et de 👎",
+                "Taux de refus et d’avis négatifs",
                 dates,
                 [
                     ("refus", [s.refusal_rate for s in stats], "#b5121b"),
-                    ("👎", [s.dislike_rate for s in stats], "#1f5fa8"),
+                    ("avis négatifs", [s.dislike_rate for s in stats], "#1f5fa8"),
                 ],
                 percent=True,
             ),

@@ -178,6 +178,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "reports",
         description="Where `assistant eval` writes its reports (the console shows the last).",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/0 to share the rate limit between replicas; "
+        "unset = each process counts alone.",
+    )
     question_log: bool = Field(
         default=True, description="Keep the (redacted) question log the editors' console reads."
     )
@@ -268,7 +273,7 @@ class Settings(BaseSettings):
             origins.append(origin)
         return origins
 
-    @field_validator("chroma_url", "database_url", "smtp_url")
+    @field_validator("chroma_url", "database_url", "smtp_url", "redis_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None

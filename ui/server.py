@@ -24,9 +24,9 @@ from ui.gate import GatedAssistant
 from ui.security import (
     ApiGuardMiddleware,
     BlockedRoutesMiddleware,
-    RateLimiter,
     SecurityHeadersMiddleware,
 )
+from ui.shared_limit import make_limiter
 from ui.staff import install_staff
 from ui.static_files import STATIC_DIR, STATIC_URL, read_static
 
@@ -57,7 +57,12 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     staff = install_staff(api, bot, settings)
     bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
-    api.include_router(build_router(bot, checks=staff.readiness_checks()))
+    # ASSISTANT_REDIS_URL: one rate limit shared by every replica (ui/shared_limit.py)
+    limiter = make_limiter(settings)
+    checks = staff.readiness_checks()
+    if hasattr(limiter, "ping"):
+        checks["redis"] = limiter.ping
+    api.include_router(build_router(bot, checks=checks))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
@@ -85,7 +90,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     # Outermost last: blocked routes first, then CORS, rate limit, headers on everything.
     app.add_middleware(
         ApiGuardMiddleware,
-        limiter=RateLimiter(settings.rate_limit_per_minute),
+        limiter=limiter,
         max_body=settings.max_request_bytes,
     )
     app.add_middleware(

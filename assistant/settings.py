@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     retrieval_rrf_k: int = Field(
         default=5, ge=1, description="Reciprocal rank fusion constant (tuned on the golden set)."
     )
+    query_max_tokens: int = Field(
+        default=128,
+        ge=0,
+        description="Model tokens of a question used for retrieval (embedded and BM25 query; "
+        "0 = all): bounds the CPU one request costs; 128 leaves the golden set unchanged.",
+    )
     retrieval_dense_weight: float = Field(default=1.0, ge=0)
     retrieval_lexical_weight: float = Field(default=1.0, ge=0)
 
@@ -119,11 +125,34 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=64_000, ge=1_000, description="Largest API request body accepted (bytes)."
     )
+    max_gradio_request_bytes: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="Largest body accepted by the chat's Gradio routes (the browser sends "
+        "the conversation kept in the page with each question).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For names the client; empty = the socket peer is the client.",
+    )
     answer_concurrency: int = Field(
         default=16,
         ge=1,
         le=64,
         description="Answers computed at once by the web app (others wait their turn).",
+    )
+    index_watch_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How often the server checks for a newly published index and switches "
+        "to it without a restart (0 = never; old builds it serves are then kept).",
+    )
+    request_deadline_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="Longest wait for a turn to answer; past it the client gets 503 with "
+        "Retry-After and a message to retry, instead of a held connection.",
     )
 
     # --- the Région's side: database, staff, hand-off, question log ---------
@@ -272,6 +301,25 @@ class Settings(BaseSettings):
                 )
             origins.append(origin)
         return origins
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """Accept "10.0.0.1, 10.1.0.0/16"; every item must be an address or a network."""
+        import ipaddress
+
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        if not isinstance(value, list):
+            return value
+        for item in value:
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"ASSISTANT_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from exc
+        return [str(item).strip() for item in value]
 
     @field_validator("chroma_url", "database_url", "smtp_url", "redis_url")
     @classmethod

@@ -5,17 +5,28 @@ localStorage with a per-process secret): each browser keeps its own, a reload
 keeps it, "Nouvelle conversation" clears it, and the server keeps nothing but
 the feedback people choose to leave. What is stored is the plain question and
 the answer's JSON; HTML is re-rendered (and escaped) from it on every display.
+
+Because the conversation comes back from the browser, anything in it may be
+forged (``/gradio_api/queue/join`` accepts any JSON). Each exchange the server
+answers is therefore signed (HMAC with a per-process secret, like the
+encryption of the browser state) and a 👍/👎 is recorded only for an exchange
+whose signature holds: feedback cannot become a way to store arbitrary text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import secrets
 import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from assistant.errors import BusyError
 from assistant.errors import InputError as QuestionError
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
@@ -88,6 +99,32 @@ def last_context(conv: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def exchange_signature(secret: bytes, sid: str, ex: dict[str, Any]) -> str:
+    """HMAC of what feedback stores about an exchange (question, answer, sources, lang, kind).
+
+    Only strings are signed: the browser state is JSON that went through
+    JavaScript, where numbers may come back written differently.
+    """
+    a = ex.get("a") if isinstance(ex.get("a"), dict) else {}
+    citations = a.get("citations") if isinstance(a.get("citations"), list) else []
+    payload = [
+        str(sid),
+        str(ex.get("q", "")),
+        str(a.get("answer", "")),
+        [str(c.get("doc_id", "")) if isinstance(c, dict) else "" for c in citations],
+        str(a.get("lang", "")),
+        str(a.get("kind", "")),
+    ]
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hmac.new(secret, data, hashlib.sha256).hexdigest()
+
+
+def signed_by_server(secret: bytes, sid: str, ex: dict[str, Any]) -> bool:
+    """True when ``ex`` is an exchange this process answered, unchanged."""
+    sig = ex.get("sig")
+    return isinstance(sig, str) and hmac.compare_digest(sig, exchange_signature(secret, sid, ex))
+
+
 def format_date(value: str, lang: str) -> str:
     """2026-11-27 → 27/11/2026 in French; unchanged otherwise."""
     parts = value.split("-")
@@ -96,17 +133,24 @@ def format_date(value: str, lang: str) -> str:
     return value or "?"
 
 
-def build_chat(bot: Assistant, feedback: FeedbackStore, staff: Staff | None = None) -> gr.Blocks:
+def build_chat(
+    bot: Assistant,
+    feedback: FeedbackStore,
+    secret: bytes | None = None,
+    staff: Staff | None = None,
+) -> gr.Blocks:
     """The chat page, French first with an English switch.
 
+    ``secret`` signs the exchanges (a fresh one per process by default);
     ``staff`` (the Région's side, ``ui/staff``) adds "Parler à un conseiller".
     """
+    secret = secret or secrets.token_bytes(32)
     sources_date = bot.sources_date()
 
     def disclaimer(lang: str) -> str:
         return t(lang, "disclaimer").format(date=format_date(sources_date, lang))
 
-    with gr.Blocks(title=t("fr", "title"), fill_width=False) as demo:
+    with gr.Blocks(title=t("fr", "title"), fill_width=False, analytics_enabled=False) as demo:
         store = gr.BrowserState(new_conversation(), storage_key="occitanie-ia-conversation")
         feedback_id = gr.State(None)
         with gr.Row(elem_id="oc-header", equal_height=True):
@@ -205,7 +249,9 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, staff: Staff | None = No
                         continue
                     data = dict(event["answer"])
                     data.pop("eligibility", None)
-                    conv["exchanges"].append({"q": message.strip(), "a": data})
+                    exchange = {"q": message.strip(), "a": data}
+                    exchange["sig"] = exchange_signature(secret, conv["sid"], exchange)
+                    conv["exchanges"].append(exchange)
             except QuestionError:
                 conv["exchanges"].append(
                     {
@@ -213,6 +259,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, staff: Staff | None = No
                         "error": t(ui_lang, "too_long").format(n=len(message)),
                     }
                 )
+            except BusyError:
+                conv["exchanges"].append({"q": message.strip(), "error": t(ui_lang, "busy")})
             except Exception:  # never leave the user with a spinner and no word
                 log.exception("chat answer failed")
                 conv["exchanges"].append(
@@ -240,8 +288,14 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, staff: Staff | None = No
         def on_like(conv: Any, data: gr.LikeData):
             conv = _conv(conv)
             index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-            ex = exchange_at(conv, int(index))
-            if ex is None or not ex.get("a") or not isinstance(data.liked, bool):
+            try:
+                ex = exchange_at(conv, int(index))
+            except (TypeError, ValueError):
+                ex = None
+            if ex is None or not isinstance(ex.get("a"), dict) or not isinstance(data.liked, bool):
+                return None, gr.update(visible=False)
+            if not signed_by_server(secret, str(conv["sid"]), ex):
+                log.warning("feedback refused: exchange not signed by this server")
                 return None, gr.update(visible=False)
             fid = feedback.record(
                 rating=1 if data.liked else -1,
@@ -324,7 +378,7 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, staff: Staff | None = No
             """Answer one question; returns the same JSON as POST /api/v1/ask."""
             try:
                 answer = bot.ask(question, **ask_kwargs([], lang if lang == "en" else None, None))
-            except QuestionError as exc:
+            except (QuestionError, BusyError) as exc:
                 return {"error": str(exc)}
             return answer_payload(answer)
 

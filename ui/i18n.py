@@ -80,6 +80,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Votre question est trop longue ({n} caractères) : la limite est de 2 000.",
         "drafting": "Rédaction en cours (les sources sont vérifiées à la fin)…",
         "answer_failed": "La réponse n'a pas pu être calculée. Réessayez dans un instant.",
+        "busy": "Le service est très sollicité : réessayez dans quelques secondes.",
         # eligibility form
         "elig_intro": (
             "Décrivez votre organisation : l'assistant indique pour chaque dispositif du plan "
@@ -210,6 +211,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Your question is too long ({n} characters): the limit is 2,000.",
         "drafting": "Writing (the sources are checked at the end)…",
         "answer_failed": "The answer could not be computed. Please try again in a moment.",
+        "busy": "The service is busy: please try again in a few seconds.",
         "elig_intro": (
             "Describe your organisation: for each scheme of the plan the assistant tells "
             "whether you match its target group, with reasons and sources. Every field is "

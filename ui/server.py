@@ -7,24 +7,31 @@ Gradio mount at ``/`` so that they take precedence over it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+import os
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from assistant import privacy
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from ui.agent import build_agent_router
-from ui.api import build_router
+from ui.api import build_router, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
 from ui.gate import GatedAssistant
+from ui.index_watch import IndexWatcher
+from ui.inputs import CleanInputMiddleware
 from ui.security import (
     ApiGuardMiddleware,
     BlockedRoutesMiddleware,
+    ClientAddress,
     SecurityHeadersMiddleware,
+    known_routes,
 )
 from ui.shared_limit import make_limiter
 from ui.staff import install_staff
@@ -43,8 +50,11 @@ THEME = gr.themes.Default(
 
 def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     """The whole web app around one loaded ``Assistant``."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # offline, whatever the shell says
     settings = settings or bot.settings
-    bot = GatedAssistant(bot, settings.answer_concurrency)  # type: ignore[assignment]
+    bot = GatedAssistant(  # type: ignore[assignment]
+        bot, settings.answer_concurrency, deadline=settings.request_deadline_seconds
+    )
     api = FastAPI(
         title="Occitanie IA Assistant",
         version="1.0.0",
@@ -57,6 +67,11 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     staff = install_staff(api, bot, settings)
     bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
+    install_error_handlers(api)
+    # Follow `assistant index` without a restart; the lease keeps the served build.
+    watcher = IndexWatcher(staff.raw_bot, settings, settings.index_watch_seconds)
+    watcher.start()
+    api.state.index_watcher = watcher
     # ASSISTANT_REDIS_URL: one rate limit shared by every replica (ui/shared_limit.py)
     limiter = make_limiter(settings)
     checks = staff.readiness_checks()
@@ -69,7 +84,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
 
     feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
-    chat = build_chat(bot, feedback, staff)
+    chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
         api,
@@ -87,11 +102,15 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         head='<meta name="description" content="Assistant du Plan IA Occitanie 2024-2028">',
     )
 
-    # Outermost last: blocked routes first, then CORS, rate limit, headers on everything.
+    # Outermost last: security headers on everything, then which routes exist
+    # (404/405), CORS, the rate and body limits, then clean text just before the app.
+    app.add_middleware(CleanInputMiddleware)
     app.add_middleware(
         ApiGuardMiddleware,
         limiter=limiter,
         max_body=settings.max_request_bytes,
+        max_gradio_body=settings.max_gradio_request_bytes,
+        client_address=ClientAddress(settings.trusted_proxies),
     )
     app.add_middleware(
         CORSMiddleware,
@@ -101,9 +120,50 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         expose_headers=["Retry-After"],
         max_age=600,
     )
+    app.add_middleware(BlockedRoutesMiddleware, known=known_routes(api))
     app.add_middleware(SecurityHeadersMiddleware, embed_origins=settings.embed_origins)
-    app.add_middleware(BlockedRoutesMiddleware)
     return app
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with personal data masked and query strings dropped.
+
+    ``GET /api/v1/search?q=...`` carries the user's question: the access line
+    keeps the path only, and every line (access or error) goes through the
+    redactor (``assistant.privacy``).
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {
+        "redact": {"()": "assistant.privacy.RedactingFilter"},
+        "access": {"()": "assistant.privacy.AccessLogFilter"},
+    }
+    config["handlers"]["default"]["filters"] = ["redact"]
+    config["handlers"]["access"]["filters"] = ["access"]
+    return config
+
+
+def server_config(app: Any, settings: Settings, host: str, port: int) -> Any:
+    """The ``uvicorn.Config`` of ``assistant serve`` (tests run the same one in a thread).
+
+    ``proxy_headers=False``: uvicorn would otherwise believe ``X-Forwarded-For``
+    from loopback and let any local client pick its address; the client address
+    is resolved by the app (``ASSISTANT_TRUSTED_PROXIES``) instead.
+    """
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        proxy_headers=False,
+        server_header=False,
+        # Gradio keeps event streams open: do not wait for them for ever on shutdown.
+        timeout_graceful_shutdown=3,
+    )
 
 
 def run(settings: Settings, host: str, port: int) -> None:
@@ -111,11 +171,9 @@ def run(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     bot = Assistant.from_settings(settings)
-    # Gradio keeps event streams open: do not wait for them for ever on shutdown.
-    uvicorn.run(
-        create_app(bot, settings),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_graceful_shutdown=3,
-    )
+    config = server_config(create_app(bot, settings), settings, host, port)
+    privacy.install()  # the app's own handlers too (uvicorn configured its own above)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        config.app.state.index_watcher.stop()

@@ -1,6 +1,6 @@
 """Rate limit shared by every replica through Redis (``ASSISTANT_REDIS_URL``).
 
-Same contract as ``ui.security.RateLimiter`` (``check(key) -> seconds to wait``),
+A ``ui.security.RateLimiter`` (``check(key) -> seconds to wait``),
 so the middleware does not know which one it has. The sliding one-minute window
 is a sorted set per client, trimmed, counted and appended in one Lua script
 with Redis's own clock: atomic across replicas on any number of machines.
@@ -17,7 +17,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ui.security import RateLimiter
+from ui.security import InProcessRateLimiter, RateLimiter
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -41,7 +41,7 @@ return 0
 """
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(RateLimiter):
     """Sliding window per client in Redis; per-process fallback when Redis is down."""
 
     def __init__(
@@ -55,7 +55,7 @@ class RedisRateLimiter:
         self.key = key
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.script = self.client.register_script(_SCRIPT)
-        self.fallback = RateLimiter(per_minute, window)
+        self.fallback = InProcessRateLimiter(per_minute, window)
         self._down = False
         self._lock = threading.Lock()
 
@@ -88,7 +88,7 @@ class RedisRateLimiter:
             return {"status": "down", "shared": True, "error": type(exc).__name__}
 
 
-def make_limiter(settings: Settings) -> Any:
+def make_limiter(settings: Settings) -> RateLimiter:
     """Redis-shared when ``ASSISTANT_REDIS_URL`` is set, else the in-process limiter."""
     if settings.redis_url:
         from assistant.accounts import secret_key
@@ -96,4 +96,4 @@ def make_limiter(settings: Settings) -> Any:
         return RedisRateLimiter(
             settings.redis_url, settings.rate_limit_per_minute, secret_key(settings)
         )
-    return RateLimiter(settings.rate_limit_per_minute)
+    return InProcessRateLimiter(settings.rate_limit_per_minute)

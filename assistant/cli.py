@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from assistant.cli_staff import register as register_staff_commands
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
 
@@ -40,6 +41,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(corpus_app, name="corpus")
 feedback_app = typer.Typer(help="Thumbs up/down left in the chat.")
 app.add_typer(feedback_app, name="feedback")
+register_staff_commands(app)  # users hash, gaps, db upgrade/purge (assistant/cli_staff.py)
 
 console = Console(stderr=True)
 
@@ -207,17 +209,19 @@ def feedback_export(
         Path | None, typer.Option("--output", "-o", help="CSV file to write (default: stdout).")
     ] = None,
 ) -> None:
-    """Write the feedback stored by the chat (ASSISTANT_FEEDBACK_DB) as CSV."""
+    """Write the feedback stored by the chat (the shared database) as CSV (texts redacted)."""
+    from assistant.db import Database
     from assistant.feedback import FeedbackStore
 
     settings = get_settings()
-    store = FeedbackStore(settings.feedback_db)
+    db = Database.from_settings(settings)
+    store = FeedbackStore(db)
     if output is None:
         count = store.export_csv(sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as out:
             count = store.export_csv(out)
-    console.print(f"{count} avis exportés depuis {settings.feedback_db}.", highlight=False)
+    console.print(f"{count} avis exportés depuis {db.safe_url}.", highlight=False)
 
 
 @app.command("eval")

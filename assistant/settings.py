@@ -163,6 +163,67 @@ class Settings(BaseSettings):
         "Retry-After and a message to retry, instead of a held connection.",
     )
 
+    # --- the Région's side: database, staff, hand-off, question log ---------
+    # (owned by issue 15: assistant/db/, assistant/accounts.py, ui/staff/)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the shared database (postgresql://user@host/db); "
+        "unset = the embedded SQLite file ASSISTANT_FEEDBACK_DB.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs staff session cookies and keys the hash of client addresses; "
+        "set the same value on every replica (unset = random per process).",
+    )
+    staff_users: str = Field(
+        default="",
+        description="Staff accounts 'name:role:argon2-hash' separated by spaces or newlines "
+        "(role: agent, editor or admin); see `assistant users hash`.",
+    )
+    staff_users_file: Path | None = Field(
+        default=None, description="File of staff accounts, one 'name:role:argon2-hash' a line."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Staff session cookie only sent over HTTPS (keep on in production).",
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="Lifetime of a staff session.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins in a row before an account is locked."
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="How long a locked account stays locked."
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host:port (smtps:// for TLS) to notify the team "
+        "of new hand-off tickets; unset = no e-mail.",
+    )
+    handoff_email: str = Field(
+        default="", description="Team address notified of each new hand-off ticket."
+    )
+    smtp_from: str = Field(
+        default="assistant-ia@localhost", description="Sender of the notification e-mails."
+    )
+    retention_days: int = Field(
+        default=90, ge=1, description="Question log rows, feedback and closed tickets kept (days)."
+    )
+    review_months: int = Field(
+        default=12, ge=1, description="A document whose last_reviewed is older is flagged stale."
+    )
+    reports_dir: Path = Field(
+        default=PROJECT_ROOT / "reports",
+        description="Where `assistant eval` writes its reports (the console shows the last).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/0 to share the rate limit between replicas; "
+        "unset = each process counts alone.",
+    )
+    question_log: bool = Field(
+        default=True, description="Keep the (redacted) question log the editors' console reads."
+    )
+
     # --- generative mode ---------------------------------------------------
     # (owned by the generative mode: assistant/llm/). The LLM writes, the figure
     # guard checks, and the extractive answer replaces anything unsupported.
@@ -268,7 +329,7 @@ class Settings(BaseSettings):
                 ) from exc
         return [str(item).strip() for item in value]
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "database_url", "smtp_url", "redis_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -321,8 +321,14 @@ def install_error_handlers(app: Any) -> None:
 
 
 # -- routes --------------------------------------------------------------------
-def build_router(bot: Assistant) -> APIRouter:
-    """Routes bound to the one ``Assistant`` of the process."""
+def build_router(
+    bot: Assistant, checks: dict[str, Callable[[], dict[str, Any]]] | None = None
+) -> APIRouter:
+    """Routes bound to the one ``Assistant`` of the process.
+
+    ``checks``: other dependencies ``/readyz`` reports (database, rate-limit store...),
+    each a function returning ``{"status": "ok" | "down" | ..., ...}``.
+    """
     router = APIRouter()
 
     @router.get("/healthz", tags=["probes"])
@@ -349,12 +355,19 @@ def build_router(bot: Assistant) -> APIRouter:
             except Exception as exc:
                 log.error("readiness: index %s unreadable: %s", manifest.get("build_id"), exc)
                 status = "index unreadable"
-        body = {
+        body: dict[str, Any] = {
             "status": status,
             "model": getattr(embedder, "model_id", None),
             "index": manifest.get("build_id"),
             "chunks": manifest.get("counts", {}).get("chunks"),
         }
+        # Answering needs only the model and the index: a database or Redis that is
+        # down makes the replica "degraded" (hand-off unavailable), not unready.
+        dependencies = {name: check() for name, check in (checks or {}).items()}
+        if dependencies:
+            body["dependencies"] = dependencies
+            if status == "ready" and any(d.get("status") != "ok" for d in dependencies.values()):
+                body["status"] = "degraded"
         return JSONResponse(body, status_code=200 if status == "ready" else 503)
 
     def _ask(request: AskRequest) -> Answer:

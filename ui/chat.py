@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from ui.render import answer_html, draft_html, error_html, question_html
 if TYPE_CHECKING:
     from assistant.core import Assistant
     from assistant.feedback import FeedbackStore
+    from ui.staff import Staff
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +133,16 @@ def format_date(value: str, lang: str) -> str:
     return value or "?"
 
 
-def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = None) -> gr.Blocks:
+def build_chat(
+    bot: Assistant,
+    feedback: FeedbackStore,
+    secret: bytes | None = None,
+    staff: Staff | None = None,
+) -> gr.Blocks:
     """The chat page, French first with an English switch.
 
-    ``secret`` signs the exchanges (a fresh one per process by default).
+    ``secret`` signs the exchanges (a fresh one per process by default);
+    ``staff`` (the Région's side, ``ui/staff``) adds "Parler à un conseiller".
     """
     secret = secret or secrets.token_bytes(32)
     sources_date = bot.sources_date()
@@ -188,6 +196,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = N
                     )
                     comment_send = gr.Button(t("fr", "feedback_send"), scale=1)
                 new = gr.Button(t("fr", "new"), elem_id="oc-new", size="sm")
+                if staff is not None:
+                    handoff_parts = build_handoff(staff)
                 examples_title = gr.Markdown(f"### {t('fr', 'examples')}")
                 example_headers: list[gr.Markdown] = []
                 example_buttons: list[gr.Button] = []
@@ -205,7 +215,7 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = N
                 elig_components = build_eligibility(bot, lang)
 
         # -- behaviour -----------------------------------------------------------
-        def respond(message: str, conv: Any, ui_lang: str):
+        def respond(message: str, conv: Any, ui_lang: str, request: gr.Request):
             """Stream the answer: the draft as an LLM writes it, then the checked answer.
 
             In extractive mode there is no draft: the answer comes whole at once.
@@ -215,6 +225,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = N
             conv["ui_lang"] = ui_lang
             message = message or ""
             hide = gr.update(visible=False)
+            if staff is not None:  # the question log counts this question as the chat's
+                chat_origin(staff, request)
             try:
                 events = bot.ask_stream(
                     message,
@@ -258,10 +270,14 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = N
             yield messages(conv), conv, "", hide, None
 
         outputs = [chatbot, store, question, feedback_row, feedback_id]
-        send.click(respond, [question, store, lang], outputs, api_visibility="private")
-        question.submit(respond, [question, store, lang], outputs, api_visibility="private")
+        answered = [
+            send.click(respond, [question, store, lang], outputs, api_visibility="private"),
+            question.submit(respond, [question, store, lang], outputs, api_visibility="private"),
+        ]
         for button in example_buttons:
-            button.click(respond, [button, store, lang], outputs, api_visibility="private")
+            answered.append(
+                button.click(respond, [button, store, lang], outputs, api_visibility="private")
+            )
 
         def reset(ui_lang: str):
             return [], new_conversation(ui_lang), "", gr.update(visible=False), None
@@ -367,4 +383,133 @@ def build_chat(bot: Assistant, feedback: FeedbackStore, secret: bytes | None = N
             return answer_payload(answer)
 
         gr.api(ask, api_name="ask")
+        if staff is not None:
+            wire_handoff(staff, handoff_parts, store, lang, chatbot, answered)
     return demo
+
+
+# -- "Parler à un conseiller" (issue 15) ----------------------------------------------
+def chat_origin(staff: Staff, request: gr.Request | None) -> None:
+    """Tag the coming question as the chat's (and the client's keyed hash)."""
+    from assistant.questionlog import request_origin
+
+    host = getattr(getattr(request, "client", None), "host", "") or ""
+    request_origin.set(("chat", staff.client_hash(host)))
+
+
+def build_handoff(staff: Staff) -> dict[str, Any]:
+    """The hand-off form, folded until asked for (or offered after a refusal or a 👎)."""
+    with gr.Accordion(t("fr", "handoff"), open=False, elem_id="oc-handoff") as box:
+        intro = gr.Markdown(t("fr", "handoff_intro"))
+        with gr.Row():
+            email = gr.Textbox(
+                label=t("fr", "handoff_email"), max_length=254, elem_id="oc-handoff-email"
+            )
+            phone = gr.Textbox(
+                label=t("fr", "handoff_phone"), max_length=40, elem_id="oc-handoff-phone"
+            )
+        consent = gr.Checkbox(
+            label=t("fr", "handoff_consent"), value=False, elem_id="oc-handoff-consent"
+        )
+        message = gr.Textbox(label=t("fr", "handoff_message"), max_length=2000, lines=2)
+        send = gr.Button(t("fr", "handoff_send"), elem_id="oc-handoff-send")
+        status = gr.Markdown("", elem_id="oc-handoff-status")
+    return {
+        "box": box,
+        "intro": intro,
+        "email": email,
+        "phone": phone,
+        "consent": consent,
+        "message": message,
+        "send": send,
+        "status": status,
+    }
+
+
+def wire_handoff(
+    staff: Staff, parts: dict[str, Any], store: Any, lang: Any, chatbot: Any, answered: list[Any]
+) -> None:
+    """Send the form; open it after a refusal (``answered``: the answer events) or a 👎."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.errors import InputError
+    from assistant.handoff import HandoffRequest
+    from ui.staff.handoff_api import UNAVAILABLE, confirmation
+
+    def submit(
+        conv: Any,
+        ui_lang: str,
+        email: str,
+        phone: str,
+        consent: bool,
+        text: str,
+        request: gr.Request,
+    ):
+        conv = _conv(conv)
+        last = next((ex["a"] for ex in reversed(conv["exchanges"]) if ex.get("a")), {})
+        sources = [
+            {"doc_id": c.get("doc_id", ""), "title": c.get("title", "")}
+            for c in last.get("citations", [])
+        ]
+        host = getattr(getattr(request, "client", None), "host", "") or ""
+        try:
+            ticket = staff.create_ticket(
+                HandoffRequest(
+                    transcript=history(conv),
+                    sources=sources,
+                    profile=(last.get("context") or {}).get("profile") or {},
+                    lang=ui_lang if ui_lang in ("fr", "en") else "fr",
+                    consent=bool(consent),
+                    email=email or "",
+                    phone=phone or "",
+                    message=text or "",
+                    source="chat",
+                    client_hash=staff.client_hash(host),
+                )
+            )
+        except InputError as exc:
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {exc}"
+        except SQLAlchemyError:
+            log.error("hand-off from the chat: database unavailable")
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {UNAVAILABLE}"
+        threading.Thread(target=staff.notify, args=(ticket,), daemon=True).start()
+        done = confirmation(ticket.id, ui_lang, bool(email or phone))
+        return "", "", "", f"✅ {done}"
+
+    inputs = [store, lang, parts["email"], parts["phone"], parts["consent"], parts["message"]]
+    outputs = [parts["email"], parts["phone"], parts["message"], parts["status"]]
+    parts["send"].click(submit, inputs, outputs, api_visibility="private")
+
+    def offer(conv: Any, ui_lang: str):
+        """Open the form (with a word) when the last answer was a refusal."""
+        conv = _conv(conv)
+        last = conv["exchanges"][-1].get("a") if conv["exchanges"] else None
+        if last and (last.get("refused") or last.get("kind") in ("refusal", "unspecified")):
+            return gr.update(open=True), t(ui_lang, "handoff_offer")
+        return gr.skip(), gr.skip()
+
+    for event in answered:
+        event.then(offer, [store, lang], [parts["box"], parts["status"]], api_visibility="private")
+
+    def after_dislike(ui_lang: str, data: gr.LikeData):
+        if data.liked is False:
+            return gr.update(open=True), t(ui_lang, "handoff_offer")
+        return gr.skip(), gr.skip()
+
+    chatbot.like(after_dislike, [lang], [parts["box"], parts["status"]], api_visibility="private")
+
+    def relabel_handoff(ui_lang: str):
+        return [
+            gr.update(label=t(ui_lang, "handoff")),
+            gr.update(value=t(ui_lang, "handoff_intro")),
+            gr.update(label=t(ui_lang, "handoff_email")),
+            gr.update(label=t(ui_lang, "handoff_phone")),
+            gr.update(label=t(ui_lang, "handoff_consent")),
+            gr.update(label=t(ui_lang, "handoff_message")),
+            gr.update(value=t(ui_lang, "handoff_send")),
+        ]
+
+    relabelled = [
+        parts[k] for k in ("box", "intro", "email", "phone", "consent", "message", "send")
+    ]
+    lang.input(relabel_handoff, [lang], relabelled, api_visibility="private")

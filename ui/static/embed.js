@@ -12,13 +12,19 @@
           new: "Nouvelle conversation", sources: "Sources", you: "Vous", bot: "Assistant",
           wait: "…", error: "Le service ne répond pas. Réessayez.",
           busy: "Trop de requêtes : réessayez dans quelques secondes.",
-          disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées." },
+          disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées.",
+          handoff: "Parler à un conseiller", offer: "Cette question demande un conseiller ?",
+          consentNeeded: "Cochez la case de consentement pour laisser vos coordonnées, ou effacez-les.",
+          sent: "Demande envoyée." },
     en: { title: "Occitanie AI Plan assistant", question: "Your question",
           placeholder: "Ask about the Occitanie AI Plan…", send: "Send",
           new: "New conversation", sources: "Sources", you: "You", bot: "Assistant",
           wait: "…", error: "The service does not answer. Please retry.",
           busy: "Too many requests: retry in a few seconds.",
-          disclaimer: "Automated assistant: it can make mistakes. Check the cited sources." },
+          disclaimer: "Automated assistant: it can make mistakes. Check the cited sources.",
+          handoff: "Talk to an adviser", offer: "Would you rather ask an adviser?",
+          consentNeeded: "Tick the consent box to leave your contact details, or clear them.",
+          sent: "Request sent." },
   }[lang];
   document.documentElement.lang = lang;
   const title = (params.get("title") || T.title).slice(0, 80);
@@ -34,6 +40,8 @@
 
   const log = $("log"), form = $("form"), q = $("q"), send = $("send");
   let history = [];
+  let lastCitations = [];
+  let lastProfile = null;
 
   function bubble(role, text) {
     const node = el("div", { class: "msg " + role }, [
@@ -102,7 +110,7 @@
     try {
       const response = await fetch("/api/v1/ask/stream", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-Assistant-Source": "widget" },
         body: JSON.stringify({ question: question, history: history, lang: lang === "en" ? "en" : null }),
       });
       if (!response.ok) {
@@ -131,7 +139,10 @@
           if (data.kind !== "empty") {
             history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
             history = history.slice(-12);
+            lastCitations = (data.citations || []).map((c) => ({ doc_id: c.doc_id, title: c.title, source_url: c.source_url }));
+            lastProfile = (data.context && data.context.profile) || lastProfile;
           }
+          if (data.refused || data.kind === "refusal" || data.kind === "unspecified") offerHandoff(node);
         }
       });
     } catch (e) {
@@ -159,6 +170,66 @@
     }
   });
   $("new").addEventListener("click", () => { history = []; log.replaceChildren(); q.focus(); });
+
+  // -- hand-off to an adviser: always offered in the footer, and after a refusal --------
+  const handoff = $("handoff");
+  $("handoff-open").textContent = T.handoff;
+  if (lang === "en") {
+    $("handoff-title").textContent = T.handoff;
+    $("handoff-intro").textContent = "An adviser will read this conversation. Leave an e-mail or a phone number to be contacted, or stay anonymous.";
+    $("handoff-email-label").textContent = "E-mail (optional)";
+    $("handoff-phone-label").textContent = "Phone (optional)";
+    $("handoff-consent-label").textContent = "I agree that the Région keeps these details to contact me about this request.";
+    $("handoff-message-label").textContent = "Message (optional)";
+    $("handoff-send").textContent = "Send the request";
+    $("handoff-cancel").textContent = "Cancel";
+  }
+  function openHandoff() {
+    handoff.hidden = false;
+    $("handoff-error").hidden = true;
+    $("handoff-email").focus();
+  }
+  function offerHandoff(node) {
+    const button = el("button", { type: "button", class: "linklike offer-button", text: T.handoff });
+    button.addEventListener("click", openHandoff);
+    node.append(el("p", { class: "offer" }, [T.offer + " ", button]));
+  }
+  $("handoff-open").addEventListener("click", openHandoff);
+  $("handoff-cancel").addEventListener("click", () => { handoff.hidden = true; q.focus(); });
+  handoff.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = $("handoff-email").value.trim(), phone = $("handoff-phone").value.trim();
+    const consent = $("handoff-consent").checked;
+    const error = $("handoff-error");
+    if ((email || phone) && !consent) { error.textContent = T.consentNeeded; error.hidden = false; return; }
+    $("handoff-send").disabled = true;
+    try {
+      const response = await fetch("/api/v1/handoff", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ transcript: history, sources: lastCitations, profile: lastProfile, lang: lang,
+                               consent: consent, email: email, phone: phone,
+                               message: $("handoff-message").value.trim(), source: "widget" }),
+      });
+      let data = null;
+      try { data = await response.json(); } catch (e) { data = null; }
+      if (!response.ok) {
+        error.textContent = response.status === 429 ? T.busy : errorText({ status: response.status, data: data });
+        error.hidden = false;
+        return;
+      }
+      handoff.hidden = true;
+      handoff.reset();
+      const node = bubble("assistant", data.message || T.sent);
+      node.classList.add("handoff-done");
+      node.setAttribute("role", "status");
+    } catch (e) {
+      error.textContent = T.error;
+      error.hidden = false;
+    } finally {
+      $("handoff-send").disabled = false;
+    }
+  });
   window.addEventListener("focus", () => q.focus());
   q.focus();
 })();

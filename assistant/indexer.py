@@ -206,9 +206,7 @@ def _previous_chunks(
     empty: dict[str, Any] = {"hash_by_id": {}, "by_hash": {}}
     if not live:
         return empty
-    same_model = _same_vectors(
-        live.get("embedding_model", {}), _model_identity(settings, embedder)
-    )
+    same_model = _same_vectors(live.get("embedding_model", {}), _model_identity(settings, embedder))
     try:
         index = store.open_live_index(settings, store.ProjectEmbeddingFunction(embedder))
         got = index.collection.get(

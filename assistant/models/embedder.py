@@ -260,7 +260,9 @@ def resolve_encoding(settings: Settings, manifest: ModelManifest | None = None) 
             torch_choice.precision,
             reason=f"no ONNX export ({precision}): run `assistant models fetch`",
         )
-    return Encoding("onnx", precision, onnx_export.onnx_path(settings.models_dir, manifest, precision))
+    return Encoding(
+        "onnx", precision, onnx_export.onnx_path(settings.models_dir, manifest, precision)
+    )
 
 
 def load_embedder(settings: Settings) -> Embedder:

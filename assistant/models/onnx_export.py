@@ -110,7 +110,9 @@ def _marker_matches(folder: Path, manifest: ModelManifest, precision: str) -> di
 
 def is_exported(models_dir: Path, manifest: ModelManifest, precision: str = "float32") -> bool:
     """Cheap check (marker, sizes, source weights): a complete export of this model exists."""
-    return _marker_matches(onnx_dir(models_dir, manifest, precision), manifest, precision) is not None
+    return (
+        _marker_matches(onnx_dir(models_dir, manifest, precision), manifest, precision) is not None
+    )
 
 
 def require_exported(models_dir: Path, manifest: ModelManifest, precision: str) -> Path:
@@ -204,7 +206,7 @@ def export_sentence_transformer(
     step(0)
     model = load_torch_pipeline(model_path)
     step(1)
-    wrapper = SentencePipeline(model)
+    wrapper = sentence_pipeline(model)
     tokenizer = model.tokenizer
     # a batch of two of different lengths, so padding and the mask are traced as data
     sample = tokenizer(
@@ -236,9 +238,7 @@ def export_sentence_transformer(
     step(4)
 
 
-def quantize_int8(
-    fp32_file: Path, out_file: Path, *, progress: ProgressFn | None = None
-) -> None:
+def quantize_int8(fp32_file: Path, out_file: Path, *, progress: ProgressFn | None = None) -> None:
     """Dynamically quantised copy: int8 weights, activations quantised at run time.
 
     Only the transformer's matrix products are quantised: the two dense layers
@@ -287,7 +287,7 @@ def load_torch_pipeline(model_path: Path) -> Any:
     return model
 
 
-def SentencePipeline(model: Any) -> Any:  # noqa: N802 - a class factory
+def sentence_pipeline(model: Any) -> Any:
     """``(input_ids, attention_mask) -> sentence_embedding``, with the model's own modules."""
     import torch
 
@@ -354,7 +354,6 @@ def attention_masks(config: Any, attention_mask: Any) -> Any:
 def _check_against_torch(model: Any, graph: Path) -> None:
     """The exported graph must embed ``CHECK_TEXTS`` like torch (both prompts)."""
     import numpy as np
-
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])

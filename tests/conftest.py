@@ -154,3 +154,11 @@ def bot(repo_settings: Settings, embedder):
 
     live = store.open_live_index(repo_settings, store.ProjectEmbeddingFunction(embedder))
     return Assistant(repo_settings, embedder, live)
+
+
+@pytest.fixture(scope="session")
+def golden_report(bot):
+    """The golden set on the session's assistant, evaluated once (quality and int8 gates)."""
+    from assistant.evaluation import run_evaluation
+
+    return run_evaluation(bot, baseline=True)

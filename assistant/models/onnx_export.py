@@ -30,6 +30,7 @@ import os
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -215,7 +216,10 @@ def export_sentence_transformer(
         return_tensors="pt",
     )
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    with torch.inference_mode():
+    # the tracer warns about shape checks that are constant for any real input
+    # (a single token, a mask as long as the tokens); the check below proves the graph
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
             wrapper,
             (sample["input_ids"], sample["attention_mask"]),

@@ -119,6 +119,17 @@ def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
             f"{embedder.model_id} (weights {embedder.weights_sha256[:12]}…). "
             "Run `assistant index --force` to rebuild it."
         )
+    from assistant.indexer import built_encoding
+
+    if built_encoding(built) != embedder.encoding:
+        was, now = built_encoding(built), embedder.encoding
+        raise IndexMismatchError(
+            f"The index was built with the {was['backend']} encoder in {was['precision']} but "
+            f"questions would be encoded with {now['backend']} in {now['precision']}: their "
+            "vectors must come from the same encoder. Run `assistant index` to re-index with "
+            "the configured one, or set ASSISTANT_EMBEDDING_BACKEND / "
+            "ASSISTANT_EMBEDDING_QUANTIZE / ASSISTANT_EMBEDDING_DTYPE back to what built it."
+        )
     if manifest.get("chunker_version") != CHUNKER_VERSION:
         raise IndexMismatchError(
             f"The index was built by chunker v{manifest.get('chunker_version')}, this code is "

@@ -7,8 +7,11 @@
 * atomic: every build goes to a new build folder (or a new server collection)
   and is published only when complete, so a crash mid-build leaves the
   previous index serving;
-* the manifest records the model id and weight hash, chunker version and
-  corpus hash, which is how a query refuses an index built by another model.
+* the manifest records the model id and weight hash, the encoder (backend
+  and precision: ONNX float32 or int8, torch float32 or bfloat16), chunker
+  version and corpus hash, which is how a query refuses an index built by
+  another model or encoder, and how ``assistant index`` knows to re-index when
+  the configured encoder changes.
 """
 
 from __future__ import annotations
@@ -116,23 +119,59 @@ class BuildReport:
         return self.chunks / self.seconds if self.seconds else 0.0
 
 
-def _model_identity(settings: Settings) -> dict[str, Any]:
+def _model_identity(settings: Settings, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Model and encoder an index built now would record (nothing is loaded)."""
+    if embedder is not None:
+        return {
+            "id": embedder.model_id,
+            "weights_sha256": embedder.weights_sha256,
+            **embedder.encoding,
+        }
+    from assistant.models.embedder import resolve_encoding
+
     manifest = get_manifest(settings.embedding_model)
-    return {"id": manifest.id, "weights_sha256": manifest.weights_sha256}
+    return {
+        "id": manifest.id,
+        "weights_sha256": manifest.weights_sha256,
+        **resolve_encoding(settings, manifest).as_dict(),
+    }
 
 
-def is_up_to_date(settings: Settings, live: dict[str, Any] | None, c_hash: str) -> bool:
-    """True when the live index was built from this corpus, model and chunker."""
+def built_encoding(built: dict[str, Any]) -> dict[str, str]:
+    """Backend and precision an index manifest's ``embedding_model`` records.
+
+    Indexes made before the ONNX backend record only a dtype: torch built them.
+    """
+    return {
+        "backend": str(built.get("backend") or "torch"),
+        "precision": str(built.get("precision") or built.get("dtype") or "float32"),
+    }
+
+
+def _same_vectors(built: dict[str, Any], model: dict[str, Any]) -> bool:
+    """Same model weights and same encoder: the index's vectors are what we would compute."""
+    return (
+        built.get("id") == model["id"]
+        and built.get("weights_sha256") == model["weights_sha256"]
+        and built_encoding(built) == {"backend": model["backend"], "precision": model["precision"]}
+    )
+
+
+def is_up_to_date(
+    settings: Settings,
+    live: dict[str, Any] | None,
+    c_hash: str,
+    embedder: Embedder | None = None,
+) -> bool:
+    """True when the live index was built from this corpus, model, encoder and chunker."""
     if not live:
         return False
-    model = _model_identity(settings)
     return (
         live.get("format") == store.INDEX_FORMAT
         and live.get("corpus_hash") == c_hash
         and live.get("chunker_version") == CHUNKER_VERSION
         and live.get("chunk_max_tokens") == settings.chunk_max_tokens
-        and live.get("embedding_model", {}).get("id") == model["id"]
-        and live.get("embedding_model", {}).get("weights_sha256") == model["weights_sha256"]
+        and _same_vectors(live.get("embedding_model", {}), _model_identity(settings, embedder))
     )
 
 
@@ -151,7 +190,7 @@ def build_index(
         raise CorpusError(f"corpus folder {corpus_dir} does not exist (ASSISTANT_CORPUS_DIR)")
     c_hash = corpus_hash(corpus_dir)
     live = store.read_live_manifest(settings)
-    if not force and is_up_to_date(settings, live, c_hash):
+    if not force and is_up_to_date(settings, live, c_hash, embedder):
         return BuildReport(
             up_to_date=True,
             build_id=live["build_id"],
@@ -235,11 +274,11 @@ def build_index(
 def _previous_chunks(
     settings: Settings, live: dict[str, Any] | None, embedder: Embedder
 ) -> dict[str, Any]:
-    """Content hashes and reusable vectors of the live index (same model only)."""
+    """Content hashes and reusable vectors of the live index (same model and encoder only)."""
     empty: dict[str, Any] = {"hash_by_id": {}, "by_hash": {}}
     if not live:
         return empty
-    same_model = live.get("embedding_model", {}).get("weights_sha256") == embedder.weights_sha256
+    same_model = _same_vectors(live.get("embedding_model", {}), _model_identity(settings, embedder))
     try:
         index = store.open_live_index(settings, store.ProjectEmbeddingFunction(embedder))
         got = index.collection.get(
@@ -265,7 +304,11 @@ def _embed(
     batch_size: int,
     progress: IndexProgress | None,
 ) -> None:
-    """Embed in length-sorted groups: padding waste stays as low as one big encode call."""
+    """Embed in length-sorted groups: padding waste stays as low as one big encode call.
+
+    Groups of a few batches keep the progress bar moving; either encoder sorts
+    again inside a group, which costs nothing on sorted input.
+    """
     ordered = sorted(chunks, key=lambda c: len(c.embed_text), reverse=True)
     group = max(batch_size * 4, 32)
     done = 0
@@ -302,6 +345,8 @@ def _manifest(
             "id": embedder.model_id,
             "weights_sha256": embedder.weights_sha256,
             "dimension": embedder.dimension,
+            "backend": embedder.backend,
+            "precision": embedder.precision,
             "dtype": embedder.dtype,
         },
         "chunker_version": CHUNKER_VERSION,

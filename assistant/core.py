@@ -52,6 +52,9 @@ class Citation:
     confidence: str = ""
     audience: str = ""
     language: str = ""
+    source_publisher: str = ""
+    #: every source of the document (title, publisher, date, url), primary first
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,6 +154,10 @@ class Assistant:
         self.live = live
         self.knowledge = knowledge or Knowledge.load(settings.corpus_dir)
         self.reference = self.knowledge.reference
+        from assistant.display import SourceDisplay
+
+        #: source titles, dates and confidence in words, for every page and the API
+        self.display = SourceDisplay(self.knowledge.lexicon)
         self.searcher = HybridSearcher(
             live.collection,
             embedder,
@@ -372,6 +379,8 @@ def validate_question(question: Any, knowledge: Knowledge, lang: str | None = No
 def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Citation:
     """Build a citation from a stored chunk's metadata."""
     page = meta.get("page", -1)
+    if meta.get("kind") == "faq" and "\n" in text:
+        text = text.split("\n", 1)[1]  # the user phrasings are indexed, never shown
     return Citation(
         n=n,
         doc_id=str(meta.get("doc_id", "")),
@@ -386,4 +395,17 @@ def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Cita
         confidence=str(meta.get("confidence", "")),
         audience=str(meta.get("audience", "")),
         language=str(meta.get("language", "")),
+        source_publisher=str(meta.get("source_publisher", "")),
+        sources=_sources(meta),
     )
+
+
+def _sources(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's sources as stored with the chunk (empty if absent or unreadable)."""
+    import json
+
+    try:
+        sources = json.loads(str(meta.get("sources_json") or "[]"))
+    except ValueError:
+        return []
+    return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []

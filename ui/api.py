@@ -93,6 +93,14 @@ class CitationOut(BaseModel):
     confidence: str = ""
     audience: str = ""
     language: str = ""
+    source_publisher: str = ""
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    display: dict[str, Any] | None = Field(
+        default=None,
+        description="What a source card shows, in the answer's language: title, section, "
+        "the source to open (title, publisher, date in words, url), other sources, and the "
+        "confidence in words. Pages show this, never the raw codes.",
+    )
 
 
 class ContactOut(BaseModel):
@@ -183,14 +191,29 @@ def ask_kwargs(
     return kwargs
 
 
-def answer_payload(answer: Answer) -> dict[str, Any]:
-    """``Answer.to_dict()`` with the fields pages rely on always present."""
+def answer_payload(answer: Answer, display: Any = None, lang: str | None = None) -> dict[str, Any]:
+    """``Answer.to_dict()`` with the fields pages rely on always present.
+
+    With ``display`` (``Assistant.display``) each citation also carries its card's
+    words in ``lang`` (the answer's language when not given).
+    """
     data = answer.to_dict()
     data.setdefault("kind", getattr(answer, "kind", "answer"))
     data.setdefault("lang", getattr(answer, "lang", "fr"))
     data.setdefault("contacts", list(getattr(answer, "contacts", []) or []))
     data.setdefault("notice", getattr(answer, "notice", None))
     data.setdefault("query", getattr(answer, "query", ""))
+    return with_display(data, display, lang)
+
+
+def with_display(data: dict[str, Any], display: Any, lang: str | None = None) -> dict[str, Any]:
+    """``data``'s citations, each with its ``display`` block (unchanged without ``display``)."""
+    if display is None:
+        return data
+    lang = lang or data.get("lang") or "fr"
+    data["citations"] = [
+        {**c, "display": display.citation(c, lang)} for c in data.get("citations") or []
+    ]
     return data
 
 
@@ -199,7 +222,9 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
+def sse_events(
+    stream: Iterator[dict[str, Any]], display: Any = None, lang: str | None = None
+) -> Iterator[str]:
     """``Assistant.ask_stream`` events as server-sent events.
 
     The status line (200) is already sent when the stream runs, so a failure
@@ -210,7 +235,8 @@ def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
             if event["type"] == "token":
                 yield sse("token", {"text": event["text"]})
             else:
-                yield sse("final", {**event["answer"], "replaced": event["replaced"]})
+                final = with_display(dict(event["answer"]), display, lang)
+                yield sse("final", {**final, "replaced": event["replaced"]})
     except Exception:
         log.exception("answer stream failed")
         yield sse("error", {"detail": "internal error while answering"})
@@ -252,7 +278,7 @@ def build_router(bot: Assistant) -> APIRouter:
     @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"])
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question with numbered citations (or a refusal with contacts)."""
-        return answer_payload(_ask(request))
+        return answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
 
     @router.post(
         "/api/v1/ask/stream",
@@ -281,7 +307,7 @@ def build_router(bot: Assistant) -> APIRouter:
         except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         return StreamingResponse(
-            sse_events(stream),
+            sse_events(stream, getattr(bot, "display", None), request.lang),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
@@ -310,7 +336,12 @@ def build_router(bot: Assistant) -> APIRouter:
 
             kwargs["filters"] = Filters(**raw)
         results = bot.search(q.strip(), **kwargs)
-        return {"query": q.strip(), "results": [c.to_dict() for c in results]}
+        display = getattr(bot, "display", None)
+        lang = "en" if language == "en" else "fr"
+        rows = [c.to_dict() for c in results]
+        if display is not None:
+            rows = [{**r, "display": display.citation(r, lang)} for r in rows]
+        return {"query": q.strip(), "results": rows}
 
     @router.post("/api/v1/eligibility", response_model=EligibilityOut, tags=["api"])
     def eligibility(profile: ProfileIn) -> dict[str, Any]:

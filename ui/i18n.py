@@ -66,6 +66,18 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Votre question est trop longue ({n} caractères) : la limite est de 2 000.",
         "drafting": "Rédaction en cours (les sources sont vérifiées à la fin)…",
         "answer_failed": "La réponse n'a pas pu être calculée. Réessayez dans un instant.",
+        "details": "Détails (verdicts par dispositif, calculs)",
+        "calculation": "Calcul",
+        "searching": "Recherche dans les documents…",
+        "you": "Vous",
+        "verdict_labels": {
+            "correspond": "correspond",
+            "à vérifier": "à vérifier",
+            "ne correspond pas": "ne correspond pas",
+        },
+        "no_match_group": "Dispositifs qui ne correspondent pas ({n})",
+        "creation_year": "Année de création",
+        "html_lang": "fr",
         # eligibility form
         "elig_intro": (
             "Décrivez votre organisation : l'assistant indique pour chaque dispositif du plan "
@@ -185,6 +197,18 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Your question is too long ({n} characters): the limit is 2,000.",
         "drafting": "Writing (the sources are checked at the end)…",
         "answer_failed": "The answer could not be computed. Please try again in a moment.",
+        "details": "Details (verdicts per scheme, calculations)",
+        "calculation": "Calculation",
+        "searching": "Searching the documents…",
+        "you": "You",
+        "verdict_labels": {
+            "correspond": "matches",
+            "à vérifier": "to be checked",
+            "ne correspond pas": "does not match",
+        },
+        "no_match_group": "Schemes that do not match ({n})",
+        "creation_year": "Year of creation",
+        "html_lang": "en",
         "elig_intro": (
             "Describe your organisation: for each scheme of the plan the assistant tells "
             "whether you match its target group, with reasons and sources. Every field is "

@@ -77,6 +77,12 @@ class AskRequest(BaseModel):
         "profile under discussion, so follow-ups (« et en pourcentage ? ») resolve without "
         "replaying the history.",
     )
+    next_step: bool | None = Field(
+        default=None,
+        description="The « Prochaine étape : contactez… » line: absent = when useful; "
+        "`false` = only when the question asks how to proceed or whom to contact (the "
+        "call-centre view); `true` = whenever contacts apply.",
+    )
 
 
 class CitationOut(BaseModel):
@@ -136,6 +142,11 @@ class AskResponse(BaseModel):
         default_factory=dict,
         description="The conversation's state after this answer: send it back as `context`.",
     )
+    filters_ignored: bool = Field(
+        default=False,
+        description="The filters gave a worse answer (nothing found, or an unrelated "
+        "passage): this answer is the unfiltered one, and `notice` says so.",
+    )
 
 
 class SearchResponse(BaseModel):
@@ -177,9 +188,12 @@ def ask_kwargs(
     filters: dict[str, str | None] | None,
     mode: str | None = None,
     context: dict[str, Any] | None = None,
+    next_step: bool | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``Assistant.ask`` (filters, mode and context only when set)."""
     kwargs: dict[str, Any] = {"history": history or [], "lang": lang}
+    if next_step is not None:
+        kwargs["next_step"] = next_step
     if mode:
         kwargs["mode"] = mode
     if context:
@@ -270,7 +284,9 @@ def build_router(bot: Assistant) -> APIRouter:
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
+            kwargs = ask_kwargs(
+                history, request.lang, filters, request.mode, request.context, request.next_step
+            )
             return bot.ask(request.question, **kwargs)
         except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
@@ -302,7 +318,9 @@ def build_router(bot: Assistant) -> APIRouter:
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
+            kwargs = ask_kwargs(
+                history, request.lang, filters, request.mode, request.context, request.next_step
+            )
             stream = bot.ask_stream(request.question, **kwargs)
         except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc

@@ -77,6 +77,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         },
         "no_match_group": "Dispositifs qui ne correspondent pas ({n})",
         "creation_year": "Année de création",
+        "not_a_number": "« {value} » n'est pas un nombre : écrivez par exemple 1 200 000.",
         "html_lang": "fr",
         # eligibility form
         "elig_intro": (
@@ -208,6 +209,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         },
         "no_match_group": "Schemes that do not match ({n})",
         "creation_year": "Year of creation",
+        "not_a_number": "“{value}” is not a number: write for example 1200000.",
         "html_lang": "en",
         "elig_intro": (
             "Describe your organisation: for each scheme of the plan the assistant tells "

@@ -498,13 +498,19 @@ class AnswerPipeline:
         return self.reference.contacts_for(audience)
 
     def _envelope_for_companies(self, envelope: str) -> bool | None:
-        """Whether the schemes of an envelope are handled by AD'OCC (companies)."""
+        """Whether the schemes of an envelope are handled by AD'OCC (companies).
+
+        ``None`` when they are shared (the filière envelope: R&D through AD'OCC,
+        ecosystem animation through the Région): then both are named.
+        """
         contacts = {
             s.contact
             for s in self.knowledge.rules.schemes
             if s.envelope == envelope or s.id == envelope
         }
-        return contacts == {"adocc"} if contacts else None
+        if not contacts or len(contacts) > 1:
+            return None
+        return contacts == {"adocc"}
 
     def contact_line(self, contacts: Sequence[Mapping[str, Any]], lang: str) -> str:
         """One short line naming whom to ask (no citation needed: no figure, data file)."""

@@ -187,7 +187,7 @@ def details_html(data: dict[str, Any], ui_lang: str) -> str:
 def searching_html(ui_lang: str) -> str:
     """The assistant's bubble while it searches: visible at once, announced politely."""
     return (
-        '<div class="oc-answer oc-searching" aria-busy="true">'
+        '<div class="oc-searching" aria-busy="true">'
         f'<p class="oc-meta" role="status">{esc(t(ui_lang, "searching"))}</p></div>'
     )
 

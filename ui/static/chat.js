@@ -55,17 +55,26 @@
     box.scrollTop += node.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
   }
 
+  let searching = false;
+
+  /** The chat's message row holding ``node`` (Gradio's markup), or ``node`` itself. */
+  function row(node) {
+    return node.closest(".message-row") || node.closest(".message-wrap > *") || node;
+  }
+
   function followAnswers() {
     const chat = document.getElementById("oc-chatbot");
     if (!chat) return;
-    const found = chat.querySelectorAll(".oc-answer:not(.oc-draft), .oc-searching");
-    if (found.length > answers) {
-      const last = found[found.length - 1];
-      const bubble = last.closest(".message-row, .message") || last;
-      scrollToStart(bubble.previousElementSibling && last.classList.contains("oc-searching")
-        ? bubble.previousElementSibling : bubble);
+    const finals = chat.querySelectorAll(".oc-answer:not(.oc-draft)");
+    const waiting = chat.querySelector(".oc-searching");
+    if (answers >= 0 && finals.length > answers) {
+      scrollToStart(row(finals[finals.length - 1]));  // a new answer: show its first line
+    } else if (waiting && !searching) {
+      const questions = chat.querySelectorAll(".oc-question");
+      scrollToStart(row(questions.length ? questions[questions.length - 1] : waiting));
     }
-    answers = found.length;
+    answers = finals.length;
+    searching = !!waiting;
   }
 
   document.addEventListener(

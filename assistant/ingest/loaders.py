@@ -211,10 +211,10 @@ def load_faq(path: Path) -> Loaded:
         if not isinstance(raw, dict):
             problems.append(CorpusProblem(path, "an entry must be a mapping", entry=entry_label))
             continue
-        question = str(raw.get("question") or "").strip()
+        variants = faq_variants(raw)
         answer = str(raw.get("answer") or "").strip()
         missing = [
-            name for name, value in (("question", question), ("answer", answer)) if not value
+            name for name, value in (("variants", variants), ("answer", answer)) if not value
         ]
         if missing:
             problems.extend(
@@ -222,16 +222,29 @@ def load_faq(path: Path) -> Loaded:
                 for name in missing
             )
             continue
-        merged = {**defaults, **raw}
-        merged.setdefault("title", question)
+        merged = {k: v for k, v in {**defaults, **raw}.items() if k not in ("question", "variants")}
+        merged.setdefault("title", variants[0])  # corpus check asks for a real title
         try:
             meta = _validate(path, merged, entry=entry_label)
         except _ProblemsError as exc:
             problems.extend(exc.problems)
             continue
-        section = Section(text=f"{question}\n{answer}", headings=[question])
+        # First line: the user phrasings (indexed, skipped when quoting or displaying).
+        section = Section(text=f"{' / '.join(variants)}\n{answer}", headings=[])
         documents.append(SourceDocument(meta=meta, sections=[section], path=path, kind="faq"))
     return documents, problems
+
+
+def faq_variants(raw: dict[str, Any]) -> list[str]:
+    """The phrasings of an FAQ entry: ``variants`` (a list) and/or the older ``question``.
+
+    They are what users type ("c koi le plan ia ?"): indexed so that such questions
+    find the entry, never displayed (the entry's ``title`` is).
+    """
+    found = [raw.get("question")]
+    listed = raw.get("variants")
+    found.extend(listed if isinstance(listed, list) else [listed])
+    return list(dict.fromkeys(" ".join(str(v).split()) for v in found if v and str(v).strip()))
 
 
 def load_pdf(path: Path) -> Loaded:

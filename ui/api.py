@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.core import MAX_QUESTION_CHARS
 from assistant.eligibility.form import ProfileFields
 from assistant.errors import BusyError, InputError, KnowledgeError
+from ui.answer_signature import AnswerSigner
 
 if TYPE_CHECKING:
     from assistant.core import Answer, Assistant
@@ -182,6 +184,11 @@ class AskResponse(BaseModel):
         description="The filters gave a worse answer (nothing found, or an unrelated "
         "passage): this answer is the unfiltered one, and `notice` says so.",
     )
+    signature: str = Field(
+        default="",
+        description="Proof that this service gave this answer to this question: send it "
+        "back with a 👍/👎 (`POST /api/v1/feedback`).",
+    )
 
 
 class SearchResponse(BaseModel):
@@ -272,7 +279,10 @@ def sse(event: str, data: Any) -> str:
 
 
 def sse_events(
-    stream: Iterator[dict[str, Any]], display: Any = None, lang: str | None = None
+    stream: Iterator[dict[str, Any]],
+    display: Any = None,
+    lang: str | None = None,
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Iterator[str]:
     """``Assistant.ask_stream`` events as server-sent events.
 
@@ -285,6 +295,8 @@ def sse_events(
                 yield sse("token", {"text": event["text"]})
             else:
                 final = with_display(dict(event["answer"]), display, lang)
+                if finish is not None:  # the answer's signature, for its 👍/👎
+                    final = finish(final)
                 yield sse("final", {**final, "replaced": event["replaced"]})
     except BusyError as exc:
         yield sse("error", {"detail": str(exc)})
@@ -362,14 +374,21 @@ def install_error_handlers(app: Any) -> None:
 
 # -- routes --------------------------------------------------------------------
 def build_router(
-    bot: Assistant, checks: dict[str, Callable[[], dict[str, Any]]] | None = None
+    bot: Assistant,
+    checks: dict[str, Callable[[], dict[str, Any]]] | None = None,
+    signer: AnswerSigner | None = None,
 ) -> APIRouter:
     """Routes bound to the one ``Assistant`` of the process.
 
     ``checks``: other dependencies ``/readyz`` reports (database, rate-limit store...),
     each a function returning ``{"status": "ok" | "down" | ..., ...}``.
+    ``signer`` signs each answer so the widget's 👍/👎 can prove what it rates.
     """
     router = APIRouter()
+    signer = signer or AnswerSigner(secrets.token_bytes(32))
+
+    def signed(question: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "signature": signer.sign(question, str(data.get("answer") or ""))}
 
     @router.get("/healthz", tags=["probes"])
     def healthz() -> dict[str, str]:
@@ -424,7 +443,8 @@ def build_router(
     @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"], responses=BODY_ERRORS)
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question with numbered citations (or a refusal with contacts)."""
-        return answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
+        payload = answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
+        return signed(request.question, payload)
 
     @router.post(
         "/api/v1/ask/stream",
@@ -455,7 +475,12 @@ def build_router(
         except InputError as exc:
             raise input_error(exc, ["body", "question"]) from exc
         return StreamingResponse(
-            sse_events(stream, getattr(bot, "display", None), request.lang),
+            sse_events(
+                stream,
+                getattr(bot, "display", None),
+                request.lang,
+                lambda data: signed(request.question, data),
+            ),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )

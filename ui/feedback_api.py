@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
+    from ui.answer_signature import AnswerSigner
 
 
 class FeedbackIn(BaseModel):
@@ -27,14 +28,31 @@ class FeedbackIn(BaseModel):
     kind: str = Field(default="", max_length=32)
     session: str = Field(default="", max_length=64)
     comment: str = Field(default="", max_length=2000)
+    signature: str = Field(
+        default="", max_length=128, description="The rated answer's `signature` from /api/v1/ask."
+    )
 
 
-def build_feedback_router(store: FeedbackStore) -> APIRouter:
+def build_feedback_router(store: FeedbackStore, signer: AnswerSigner) -> APIRouter:
     router = APIRouter()
 
-    @router.post("/api/v1/feedback", tags=["api"], status_code=201)
+    @router.post(
+        "/api/v1/feedback",
+        tags=["api"],
+        status_code=201,
+        responses={403: {"description": "The rated answer was not given by this service."}},
+    )
     def feedback(item: FeedbackIn) -> dict[str, int]:
-        """Store a 👍 or 👎 on one answer (with an optional comment)."""
+        """Store a 👍 or 👎 on one answer (with an optional comment).
+
+        Only answers this service gave are accepted (their ``signature``): invented
+        questions would otherwise reach the editors' console as real ones.
+        """
+        if not signer.verify(item.question, item.answer, item.signature):
+            raise HTTPException(
+                status_code=403,
+                detail="Cet avis ne correspond à aucune réponse donnée par l'assistant.",
+            )
         row = store.record(
             rating=item.rating,
             question=item.question,

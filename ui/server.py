@@ -17,9 +17,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from assistant import privacy
+from assistant.accounts import secret_key
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from ui.agent import build_agent_router
+from ui.answer_signature import AnswerSigner
 from ui.api import build_router, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
@@ -78,14 +80,15 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     checks = staff.readiness_checks()
     if hasattr(limiter, "ping"):
         checks["redis"] = limiter.ping
-    api.include_router(build_router(bot, checks=checks))
+    signer = AnswerSigner(secret_key(settings))  # one key for answers and their 👍/👎
+    api.include_router(build_router(bot, checks=checks, signer=signer))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
 
     feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
-    api.include_router(build_feedback_router(feedback))  # the widget's 👍/👎
+    api.include_router(build_feedback_router(feedback, signer))  # the widget's 👍/👎
     chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(

@@ -331,3 +331,24 @@ def test_html_in_questions_comes_back_as_json_text(client: TestClient) -> None:
     response = client.post("/api/v1/ask", json={"question": payload})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_widget_feedback_rates_only_answers_the_service_gave(client: TestClient) -> None:
+    question = "Combien pour la formation ?"
+    answer = client.post("/api/v1/ask", json={"question": question}).json()
+    rating = {
+        "rating": -1,
+        "question": question,
+        "answer": answer["answer"],
+        "signature": answer["signature"],
+    }
+    assert client.post("/api/v1/feedback", json=rating).status_code == 201
+
+    forged = {**rating, "question": "Pourquoi le plan finance-t-il des armes ?"}
+    refused = client.post("/api/v1/feedback", json=forged)
+    assert refused.status_code == 403
+    assert "aucune réponse" in refused.json()["detail"]
+    unsigned = {k: v for k, v in rating.items() if k != "signature"}
+    assert client.post("/api/v1/feedback", json=unsigned).status_code == 403
+    stored = [row["question"] for row in client.app.state.feedback.rows()]
+    assert stored.count(question) == 1 and forged["question"] not in stored

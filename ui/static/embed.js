@@ -146,7 +146,7 @@
       const result = await postJson("/api/v1/feedback", {
         rating: rating, question: question.slice(0, 2000), answer: data.answer.slice(0, 8000),
         citations: (data.citations || []).map((c) => c.doc_id).slice(0, 20), lang: lang,
-        kind: data.kind || "", session: session,
+        kind: data.kind || "", session: session, signature: data.signature || "",
       }).catch(() => ({ ok: false }));
       status.textContent = result.ok ? T.thanks : T.error;
       if (rating < 0 && !node.querySelector(".offer")) offerHandoff(node);

@@ -42,6 +42,10 @@ class KnowledgeError(AssistantError):
     """
 
 
+class ConfigError(AssistantError):
+    """A setting cannot be used as given (staff accounts, URLs...)."""
+
+
 class BusyError(AssistantError):
     """The server could not start answering within the request deadline (503, retry later)."""
 

@@ -58,9 +58,20 @@ class Settings(BaseSettings):
         default="google/embeddinggemma-300m",
         description="Embedding model id (a manifest in assistant/models/manifests).",
     )
+    embedding_backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="auto = ONNX Runtime when its export is installed (`assistant models "
+        "fetch` makes it), else torch; onnx = insist on it; torch = sentence-transformers.",
+    )
+    embedding_quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="int8 = the ONNX graph with dynamically quantised weights (faster, "
+        "opt-in: it lowers retrieval quality on the golden set, see README).",
+    )
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
-        description="auto = bfloat16 on CPUs with native bf16 support, else float32.",
+        description="torch backend only: auto = bfloat16 on CPUs with native bf16 "
+        "support, else float32.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=256)
     embedding_query_cache: int = Field(
@@ -69,6 +80,14 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Question embeddings kept in memory (3 KB each; 0 = none): the example "
         "questions and the common ones cost no model call when asked again.",
+    )
+
+    # --- corpus ------------------------------------------------------------
+    max_document_mb: float = Field(
+        default=5,
+        gt=0,
+        description="Largest corpus file indexed (MB); a bigger file is skipped with a "
+        "message before any embedding work (a 50 MB file would take hours to embed).",
     )
 
     # --- chunking ----------------------------------------------------------
@@ -153,6 +172,67 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest wait for a turn to answer; past it the client gets 503 with "
         "Retry-After and a message to retry, instead of a held connection.",
+    )
+
+    # --- the Région's side: database, staff, hand-off, question log ---------
+    # (owned by issue 15: assistant/db/, assistant/accounts.py, ui/staff/)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the shared database (postgresql://user@host/db); "
+        "unset = the embedded SQLite file ASSISTANT_FEEDBACK_DB.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs staff session cookies and keys the hash of client addresses; "
+        "set the same value on every replica (unset = random per process).",
+    )
+    staff_users: str = Field(
+        default="",
+        description="Staff accounts 'name:role:argon2-hash' separated by spaces or newlines "
+        "(role: agent, editor or admin); see `assistant users hash`.",
+    )
+    staff_users_file: Path | None = Field(
+        default=None, description="File of staff accounts, one 'name:role:argon2-hash' a line."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Staff session cookie only sent over HTTPS (keep on in production).",
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="Lifetime of a staff session.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins in a row before an account is locked."
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="How long a locked account stays locked."
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host:port (smtps:// for TLS) to notify the team "
+        "of new hand-off tickets; unset = no e-mail.",
+    )
+    handoff_email: str = Field(
+        default="", description="Team address notified of each new hand-off ticket."
+    )
+    smtp_from: str = Field(
+        default="assistant-ia@localhost", description="Sender of the notification e-mails."
+    )
+    retention_days: int = Field(
+        default=90, ge=1, description="Question log rows, feedback and closed tickets kept (days)."
+    )
+    review_months: int = Field(
+        default=12, ge=1, description="A document whose last_reviewed is older is flagged stale."
+    )
+    reports_dir: Path = Field(
+        default=PROJECT_ROOT / "reports",
+        description="Where `assistant eval` writes its reports (the console shows the last).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/0 to share the rate limit between replicas; "
+        "unset = each process counts alone.",
+    )
+    question_log: bool = Field(
+        default=True, description="Keep the (redacted) question log the editors' console reads."
     )
 
     # --- generative mode ---------------------------------------------------
@@ -260,7 +340,7 @@ class Settings(BaseSettings):
                 ) from exc
         return [str(item).strip() for item in value]
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "database_url", "smtp_url", "redis_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -83,7 +83,7 @@ def _matches(path: str, routes: Iterable[str]) -> bool:
     return False
 
 
-STRICT_PAGES = ("/agent", "/embed")
+STRICT_PAGES = ("/agent", "/embed", "/admin", "/staff/login")
 
 
 def content_security_policy(path: str, embed_origins: Sequence[str]) -> str:
@@ -92,7 +92,9 @@ def content_security_policy(path: str, embed_origins: Sequence[str]) -> str:
     if path == "/embed" or path.startswith("/embed/"):
         ancestors = " ".join(["'self'", *embed_origins])
     common = f"frame-ancestors {ancestors}; object-src 'none'; base-uri 'self'; form-action 'self'"
-    if path in STRICT_PAGES or path.startswith(("/agent/", "/embed/", "/app-static/")):
+    if path in STRICT_PAGES or path.startswith(
+        ("/agent/", "/embed/", "/app-static/", "/admin/", "/staff/")
+    ):
         return (
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             f"connect-src 'self'; font-src 'self'; {common}"

@@ -23,6 +23,7 @@ from ui.agent import build_agent_router
 from ui.api import build_router, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
+from ui.feedback_api import build_feedback_router
 from ui.gate import GatedAssistant
 from ui.index_watch import IndexWatcher
 from ui.inputs import CleanInputMiddleware
@@ -30,10 +31,11 @@ from ui.security import (
     ApiGuardMiddleware,
     BlockedRoutesMiddleware,
     ClientAddress,
-    InProcessRateLimiter,
     SecurityHeadersMiddleware,
     known_routes,
 )
+from ui.shared_limit import make_limiter
+from ui.staff import install_staff
 from ui.static_files import STATIC_DIR, STATIC_URL, read_static
 
 if TYPE_CHECKING:
@@ -62,20 +64,29 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
             "citations. Rate limited per client; see /docs."
         ),
     )
+    # -- issue 15: shared database, question log, hand-off, staff pages (ui/staff/) --
+    staff = install_staff(api, bot, settings)
+    bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
     install_error_handlers(api)
     # Follow `assistant index` without a restart; the lease keeps the served build.
-    watcher = IndexWatcher(bot, settings, settings.index_watch_seconds)
+    watcher = IndexWatcher(staff.raw_bot, settings, settings.index_watch_seconds)
     watcher.start()
     api.state.index_watcher = watcher
-    api.include_router(build_router(bot))
+    # ASSISTANT_REDIS_URL: one rate limit shared by every replica (ui/shared_limit.py)
+    limiter = make_limiter(settings)
+    checks = staff.readiness_checks()
+    if hasattr(limiter, "ping"):
+        checks["redis"] = limiter.ping
+    api.include_router(build_router(bot, checks=checks))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
 
-    feedback = FeedbackStore(settings.feedback_db)
+    feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
-    chat = build_chat(bot, feedback)
+    api.include_router(build_feedback_router(feedback))  # the widget's 👍/👎
+    chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
         api,
@@ -90,7 +101,10 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         pwa=False,
         theme=THEME,
         css=read_static("chat.css"),
-        head='<meta name="description" content="Assistant du Plan IA Occitanie 2024-2028">',
+        head=(
+            '<meta name="description" content="Assistant du Plan IA Occitanie 2024-2028">'
+            f'<script src="{STATIC_URL}/chat.js" defer></script>'
+        ),
     )
 
     # Outermost last: security headers on everything, then which routes exist
@@ -98,7 +112,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CleanInputMiddleware)
     app.add_middleware(
         ApiGuardMiddleware,
-        limiter=InProcessRateLimiter(settings.rate_limit_per_minute),
+        limiter=limiter,
         max_body=settings.max_request_bytes,
         max_gradio_body=settings.max_gradio_request_bytes,
         client_address=ClientAddress(settings.trusted_proxies),

@@ -72,9 +72,7 @@ def test_add_a_place(corpus: Path) -> None:
         tarn = next(d for d in data["departements"] if d["name"] == "Tarn")
         tarn["cities"].append("Puylaurens")
 
-    assert (
-        resolve_location("à Puylaurens", Knowledge.load(corpus).gazetteer).departement is None
-    )
+    assert resolve_location("à Puylaurens", Knowledge.load(corpus).gazetteer).departement is None
     edit(corpus / "data" / "locations.yaml", city)
     found = resolve_location("on est à puylaurens", Knowledge.load(corpus).gazetteer)
     assert (found.in_occitanie, found.departement) == (True, "Tarn")

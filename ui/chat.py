@@ -468,13 +468,13 @@ def wire_handoff(
                 )
             )
         except InputError as exc:
-            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {exc}"
+            return gr.skip(), gr.skip(), gr.skip(), f"**Attention :** {exc}"
         except SQLAlchemyError:
             log.error("hand-off from the chat: database unavailable")
-            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {UNAVAILABLE}"
+            return gr.skip(), gr.skip(), gr.skip(), f"**Attention :** {UNAVAILABLE}"
         threading.Thread(target=staff.notify, args=(ticket,), daemon=True).start()
         done = confirmation(ticket.id, ui_lang, bool(email or phone))
-        return "", "", "", f"✅ {done}"
+        return "", "", "", done
 
     inputs = [store, lang, parts["email"], parts["phone"], parts["consent"], parts["message"]]
     outputs = [parts["email"], parts["phone"], parts["message"], parts["status"]]

@@ -106,9 +106,9 @@ test-fast: models check services
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: index
-	$(BIN)/python bench/index.py
-	$(BIN)/python bench/query.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/index.py --backend onnx --compare torch
+	$(BIN)/python bench/query.py --backends torch,onnx,onnx-int8
+	$(BIN)/python bench/load.py --backend onnx --questions unique
 
 clean-index:
 	rm -rf index/current index/builds index/.current.tmp-*

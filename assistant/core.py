@@ -53,6 +53,9 @@ class Citation:
     confidence: str = ""
     audience: str = ""
     language: str = ""
+    source_publisher: str = ""
+    #: every source of the document (title, publisher, date, url), primary first
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +84,8 @@ class Answer:
     derivations: list[dict[str, Any]] = field(default_factory=list)
     #: the conversation's state after this turn: send it back with the next question
     context: dict[str, Any] = field(default_factory=dict)
+    #: the filters asked for gave a worse answer than none: this one is unfiltered
+    filters_ignored: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,7 @@ class Answer:
             "intent": self.intent,
             "derivations": self.derivations,
             "context": self.context,
+            "filters_ignored": self.filters_ignored,
         }
 
 
@@ -118,6 +124,17 @@ def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
             f"(weights {str(built.get('weights_sha256'))[:12]}…) but the configured model is "
             f"{embedder.model_id} (weights {embedder.weights_sha256[:12]}…). "
             "Run `assistant index --force` to rebuild it."
+        )
+    from assistant.indexer import built_encoding
+
+    if built_encoding(built) != embedder.encoding:
+        was, now = built_encoding(built), embedder.encoding
+        raise IndexMismatchError(
+            f"The index was built with the {was['backend']} encoder in {was['precision']} but "
+            f"questions would be encoded with {now['backend']} in {now['precision']}: their "
+            "vectors must come from the same encoder. Run `assistant index` to re-index with "
+            "the configured one, or set ASSISTANT_EMBEDDING_BACKEND / "
+            "ASSISTANT_EMBEDDING_QUANTIZE / ASSISTANT_EMBEDDING_DTYPE back to what built it."
         )
     if manifest.get("chunker_version") != CHUNKER_VERSION:
         raise IndexMismatchError(
@@ -152,6 +169,10 @@ class Assistant:
         self.live = live
         self.knowledge = knowledge or Knowledge.load(settings.corpus_dir)
         self.reference = self.knowledge.reference
+        from assistant.display import SourceDisplay
+
+        #: source titles, dates and confidence in words, for every page and the API
+        self.display = SourceDisplay(self.knowledge.lexicon)
         self.searcher = HybridSearcher(
             live.collection,
             embedder,
@@ -249,6 +270,7 @@ class Assistant:
         filters: Filters | None = None,
         mode: str | None = None,
         context: dict[str, Any] | Context | None = None,
+        next_step: bool | None = None,
     ) -> Answer:
         """Answer ``question`` (the conversation so far in ``history``) with citations.
 
@@ -256,7 +278,34 @@ class Assistant:
         mode: the exact sentences of the sources in milliseconds (call-centre view).
         ``context`` is ``Answer.context`` of the previous turn: the subject and profile
         under discussion (without it they are rebuilt from ``history``).
+        ``next_step=False`` leaves out the "Prochaine étape" line unless the question
+        asks how to proceed or whom to contact (``True``: always when contacts apply).
+
+        Filters never make the answer worse: when the filtered answer is a refusal,
+        cites nothing, or answers what the unfiltered one says the texts do not
+        specify, the unfiltered answer is returned with ``filters_ignored`` and a notice.
         """
+        answer = self._ask(question, history, lang, filters, mode, context, next_step)
+        if filters is None or filters.is_empty():
+            return answer
+        plain = self._ask(question, history, lang, None, mode, context, next_step)
+        if not _worse(answer, plain):
+            return answer
+        plain.filters_ignored = True
+        ignored = self.knowledge.text("notice.filters_ignored", plain.lang)
+        plain.notice = f"{ignored} {plain.notice}" if plain.notice else ignored
+        return plain
+
+    def _ask(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None,
+        lang: str | None,
+        filters: Filters | None,
+        mode: str | None,
+        context: dict[str, Any] | Context | None,
+        next_step: bool | None,
+    ) -> Answer:
         started = time.perf_counter()
         question = self.validate_question(question, lang)
         lang = (
@@ -276,6 +325,7 @@ class Assistant:
                 history=_clean_history(history),
                 filters=filters,
                 context=context,
+                next_step=next_step,
             )
         )
         citations = [citation_from_passage(n, p) for n, p in enumerate(turn.cited, 1)]
@@ -307,6 +357,7 @@ class Assistant:
         filters: Filters | None = None,
         mode: str | None = None,
         context: dict[str, Any] | None = None,
+        next_step: bool | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``ask``, streamed: token events, then ``{"type": "final", "answer", "replaced"}``.
 
@@ -319,7 +370,7 @@ class Assistant:
         checked = Context.from_dict(context) if context else None
 
         def ask() -> Answer:
-            return self.ask(question, history, lang, filters, mode, checked)
+            return self.ask(question, history, lang, filters, mode, checked, next_step)
 
         if mode == "extractive" or self.answer_mode == "extractive":
             # nothing is generated, so no token to relay: answer in the caller's thread
@@ -352,6 +403,15 @@ class Assistant:
         return self.knowledge.eligibility.evaluate_form(
             profile, lang=lang if lang in ("fr", "en") else "fr"
         )
+
+
+def _worse(filtered: Answer, plain: Answer) -> bool:
+    """Whether the filtered answer is worse than the unfiltered one (see ``Assistant.ask``)."""
+    if plain.refused or plain.kind == "empty":
+        return False
+    if filtered.refused or (plain.citations and not filtered.citations):
+        return True
+    return plain.kind == "unspecified" and filtered.kind == "answer"
 
 
 def _clean_history(history: list[dict[str, str]] | None) -> list[dict[str, str]]:
@@ -392,6 +452,8 @@ def validate_question(question: Any, knowledge: Knowledge, lang: str | None = No
 def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Citation:
     """Build a citation from a stored chunk's metadata."""
     page = meta.get("page", -1)
+    if meta.get("kind") == "faq" and "\n" in text:
+        text = text.split("\n", 1)[1]  # the user phrasings are indexed, never shown
     return Citation(
         n=n,
         doc_id=str(meta.get("doc_id", "")),
@@ -406,4 +468,17 @@ def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Cita
         confidence=str(meta.get("confidence", "")),
         audience=str(meta.get("audience", "")),
         language=str(meta.get("language", "")),
+        source_publisher=str(meta.get("source_publisher", "")),
+        sources=_sources(meta),
     )
+
+
+def _sources(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's sources as stored with the chunk (empty if absent or unreadable)."""
+    import json
+
+    try:
+        sources = json.loads(str(meta.get("sources_json") or "[]"))
+    except ValueError:
+        return []
+    return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []

@@ -58,9 +58,20 @@ class Settings(BaseSettings):
         default="google/embeddinggemma-300m",
         description="Embedding model id (a manifest in assistant/models/manifests).",
     )
+    embedding_backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="auto = ONNX Runtime when its export is installed (`assistant models "
+        "fetch` makes it), else torch; onnx = insist on it; torch = sentence-transformers.",
+    )
+    embedding_quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="int8 = the ONNX graph with dynamically quantised weights (faster, "
+        "opt-in: it lowers retrieval quality on the golden set, see README).",
+    )
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
-        description="auto = bfloat16 on CPUs with native bf16 support, else float32.",
+        description="torch backend only: auto = bfloat16 on CPUs with native bf16 "
+        "support, else float32.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=256)
     embedding_query_cache: int = Field(
@@ -69,6 +80,14 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Question embeddings kept in memory (3 KB each; 0 = none): the example "
         "questions and the common ones cost no model call when asked again.",
+    )
+
+    # --- corpus ------------------------------------------------------------
+    max_document_mb: float = Field(
+        default=5,
+        gt=0,
+        description="Largest corpus file indexed (MB); a bigger file is skipped with a "
+        "message before any embedding work (a 50 MB file would take hours to embed).",
     )
 
     # --- chunking ----------------------------------------------------------

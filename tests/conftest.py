@@ -180,3 +180,11 @@ def database(request, tmp_path: Path):
     db.migrate()
     yield db
     db.dispose()
+
+
+@pytest.fixture(scope="session")
+def golden_report(bot):
+    """The golden set on the session's assistant, evaluated once (quality and int8 gates)."""
+    from assistant.evaluation import run_evaluation
+
+    return run_evaluation(bot, baseline=True)

@@ -112,6 +112,12 @@ class AskRequest(BaseModel):
         "profile under discussion, so follow-ups (« et en pourcentage ? ») resolve without "
         "replaying the history.",
     )
+    next_step: bool | None = Field(
+        default=None,
+        description="The « Prochaine étape : contactez… » line: absent = when useful; "
+        "`false` = only when the question asks how to proceed or whom to contact (the "
+        "call-centre view); `true` = whenever contacts apply.",
+    )
 
 
 class CitationOut(BaseModel):
@@ -128,6 +134,14 @@ class CitationOut(BaseModel):
     confidence: str = ""
     audience: str = ""
     language: str = ""
+    source_publisher: str = ""
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    display: dict[str, Any] | None = Field(
+        default=None,
+        description="What a source card shows, in the answer's language: title, section, "
+        "the source to open (title, publisher, date in words, url), other sources, and the "
+        "confidence in words. Pages show this, never the raw codes.",
+    )
 
 
 class ContactOut(BaseModel):
@@ -162,6 +176,11 @@ class AskResponse(BaseModel):
     context: dict[str, Any] = Field(
         default_factory=dict,
         description="The conversation's state after this answer: send it back as `context`.",
+    )
+    filters_ignored: bool = Field(
+        default=False,
+        description="The filters gave a worse answer (nothing found, or an unrelated "
+        "passage): this answer is the unfiltered one, and `notice` says so.",
     )
 
 
@@ -204,9 +223,12 @@ def ask_kwargs(
     filters: dict[str, str | None] | None,
     mode: str | None = None,
     context: dict[str, Any] | None = None,
+    next_step: bool | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``Assistant.ask`` (filters, mode and context only when set)."""
     kwargs: dict[str, Any] = {"history": history or [], "lang": lang}
+    if next_step is not None:
+        kwargs["next_step"] = next_step
     if mode:
         kwargs["mode"] = mode
     if context:
@@ -218,14 +240,29 @@ def ask_kwargs(
     return kwargs
 
 
-def answer_payload(answer: Answer) -> dict[str, Any]:
-    """``Answer.to_dict()`` with the fields pages rely on always present."""
+def answer_payload(answer: Answer, display: Any = None, lang: str | None = None) -> dict[str, Any]:
+    """``Answer.to_dict()`` with the fields pages rely on always present.
+
+    With ``display`` (``Assistant.display``) each citation also carries its card's
+    words in ``lang`` (the answer's language when not given).
+    """
     data = answer.to_dict()
     data.setdefault("kind", getattr(answer, "kind", "answer"))
     data.setdefault("lang", getattr(answer, "lang", "fr"))
     data.setdefault("contacts", list(getattr(answer, "contacts", []) or []))
     data.setdefault("notice", getattr(answer, "notice", None))
     data.setdefault("query", getattr(answer, "query", ""))
+    return with_display(data, display, lang)
+
+
+def with_display(data: dict[str, Any], display: Any, lang: str | None = None) -> dict[str, Any]:
+    """``data``'s citations, each with its ``display`` block (unchanged without ``display``)."""
+    if display is None:
+        return data
+    lang = lang or data.get("lang") or "fr"
+    data["citations"] = [
+        {**c, "display": display.citation(c, lang)} for c in data.get("citations") or []
+    ]
     return data
 
 
@@ -234,7 +271,9 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
+def sse_events(
+    stream: Iterator[dict[str, Any]], display: Any = None, lang: str | None = None
+) -> Iterator[str]:
     """``Assistant.ask_stream`` events as server-sent events.
 
     The status line (200) is already sent when the stream runs, so a failure
@@ -245,7 +284,8 @@ def sse_events(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
             if event["type"] == "token":
                 yield sse("token", {"text": event["text"]})
             else:
-                yield sse("final", {**event["answer"], "replaced": event["replaced"]})
+                final = with_display(dict(event["answer"]), display, lang)
+                yield sse("final", {**final, "replaced": event["replaced"]})
     except BusyError as exc:
         yield sse("error", {"detail": str(exc)})
     except Exception:
@@ -374,7 +414,9 @@ def build_router(
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
+            kwargs = ask_kwargs(
+                history, request.lang, filters, request.mode, request.context, request.next_step
+            )
             return bot.ask(request.question, **kwargs)
         except InputError as exc:
             raise input_error(exc, ["body", "question"]) from exc
@@ -382,7 +424,7 @@ def build_router(
     @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"], responses=BODY_ERRORS)
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question with numbered citations (or a refusal with contacts)."""
-        return answer_payload(_ask(request))
+        return answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
 
     @router.post(
         "/api/v1/ask/stream",
@@ -406,12 +448,14 @@ def build_router(
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:
-            kwargs = ask_kwargs(history, request.lang, filters, request.mode, request.context)
+            kwargs = ask_kwargs(
+                history, request.lang, filters, request.mode, request.context, request.next_step
+            )
             stream = bot.ask_stream(request.question, **kwargs)
         except InputError as exc:
             raise input_error(exc, ["body", "question"]) from exc
         return StreamingResponse(
-            sse_events(stream),
+            sse_events(stream, getattr(bot, "display", None), request.lang),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
@@ -451,7 +495,12 @@ def build_router(
             results = bot.search(q.strip(), **kwargs)
         except InputError as exc:
             raise input_error(exc, ["query", "q"]) from exc
-        return {"query": q.strip(), "results": [c.to_dict() for c in results]}
+        display = getattr(bot, "display", None)
+        lang = "en" if language == "en" else "fr"
+        rows = [c.to_dict() for c in results]
+        if display is not None:
+            rows = [{**r, "display": display.citation(r, lang)} for r in rows]
+        return {"query": q.strip(), "results": rows}
 
     @router.post(
         "/api/v1/eligibility", response_model=EligibilityOut, tags=["api"], responses=BODY_ERRORS

@@ -31,7 +31,7 @@ from assistant.errors import InputError as QuestionError
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
 from ui.i18n import t
-from ui.render import answer_html, draft_html, error_html, question_html
+from ui.render import answer_html, draft_html, error_html, question_html, searching_html
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -56,7 +56,7 @@ def _conv(value: Any) -> dict[str, Any]:
     return new_conversation()
 
 
-def messages(conv: dict[str, Any]) -> list[dict[str, str]]:
+def messages(conv: dict[str, Any], display: Any = None) -> list[dict[str, str]]:
     """Chatbot messages (escaped HTML) for a stored conversation."""
     ui_lang = conv.get("ui_lang", "fr")
     out: list[dict[str, str]] = []
@@ -64,7 +64,7 @@ def messages(conv: dict[str, Any]) -> list[dict[str, str]]:
         if ex.get("q"):
             out.append({"role": "user", "content": question_html(ex["q"])})
         if ex.get("a"):
-            out.append({"role": "assistant", "content": answer_html(ex["a"], ui_lang)})
+            out.append({"role": "assistant", "content": answer_html(ex["a"], ui_lang, display)})
         else:
             out.append({"role": "assistant", "content": error_html(ex.get("error", ""))})
     return out
@@ -146,6 +146,7 @@ def build_chat(
     """
     secret = secret or secrets.token_bytes(32)
     sources_date = bot.sources_date()
+    display = getattr(bot, "display", None)
 
     def disclaimer(lang: str) -> str:
         return t(lang, "disclaimer").format(date=format_date(sources_date, lang))
@@ -153,6 +154,7 @@ def build_chat(
     with gr.Blocks(title=t("fr", "title"), fill_width=False, analytics_enabled=False) as demo:
         store = gr.BrowserState(new_conversation(), storage_key="occitanie-ia-conversation")
         feedback_id = gr.State(None)
+        pending = gr.State("")  # the question being answered (shown at once, answered next)
         with gr.Row(elem_id="oc-header", equal_height=True):
             title = gr.Markdown(f"# {t('fr', 'title')}", elem_id="oc-title")
             lang = gr.Radio(
@@ -168,6 +170,7 @@ def build_chat(
             with gr.Tab(t("fr", "tab_chat"), id="chat") as tab_chat:
                 chatbot = gr.Chatbot(
                     label=t("fr", "chatbot"),
+                    show_label=False,  # named for screen readers by static/chat.js
                     elem_id="oc-chatbot",
                     height=480,
                     sanitize_html=True,
@@ -176,7 +179,7 @@ def build_chat(
                     feedback_options=("Like", "Dislike"),
                     buttons=["copy"],
                     layout="bubble",
-                    autoscroll=True,
+                    autoscroll=False,  # static/chat.js scrolls to the start of each answer
                 )
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
@@ -186,7 +189,6 @@ def build_chat(
                         max_length=2000,
                         lines=1,
                         max_lines=6,
-                        autofocus=True,
                         scale=5,
                     )
                     send = gr.Button(t("fr", "send"), variant="primary", elem_id="oc-send", scale=1)
@@ -209,12 +211,23 @@ def build_chat(
                             )
                             for q in t("fr", "examples_by_audience")[audience]:
                                 example_buttons.append(
-                                    gr.Button(q, size="sm", elem_classes=["oc-example"])
+                                    gr.Button(q, size="md", elem_classes=["oc-example"])
                                 )
             with gr.Tab(t("fr", "tab_eligibility"), id="eligibility") as tab_elig:
                 elig_components = build_eligibility(bot, lang)
 
         # -- behaviour -----------------------------------------------------------
+        def show_question(message: str, conv: Any, ui_lang: str):
+            """At once, outside the queue: the question as a bubble and a "searching" state."""
+            conv = _conv(conv)
+            conv["ui_lang"] = ui_lang
+            shown = messages(conv, display)
+            text = (message or "").strip()
+            if text:
+                shown.append({"role": "user", "content": question_html(text[:2000])})
+            shown.append({"role": "assistant", "content": searching_html(ui_lang)})
+            return shown, "", message or ""
+
         def respond(message: str, conv: Any, ui_lang: str, request: gr.Request):
             """Stream the answer: the draft as an LLM writes it, then the checked answer.
 
@@ -237,7 +250,7 @@ def build_chat(
                         context=last_context(conv),
                     ),
                 )
-                shown = messages(conv)
+                shown = messages(conv, display)
                 if message.strip():
                     shown.append({"role": "user", "content": question_html(message.strip())})
                 draft = ""
@@ -245,10 +258,9 @@ def build_chat(
                     if event["type"] == "token":
                         draft += event["text"]
                         bubble = {"role": "assistant", "content": draft_html(draft, ui_lang)}
-                        yield [*shown, bubble], gr.skip(), "", hide, None
+                        yield [*shown, bubble], gr.skip(), gr.skip(), hide, None
                         continue
                     data = dict(event["answer"])
-                    data.pop("eligibility", None)
                     exchange = {"q": message.strip(), "a": data}
                     exchange["sig"] = exchange_signature(secret, conv["sid"], exchange)
                     conv["exchanges"].append(exchange)
@@ -267,17 +279,24 @@ def build_chat(
                     {"q": message.strip(), "error": t(ui_lang, "answer_failed")}
                 )
             conv["exchanges"] = conv["exchanges"][-MAX_STORED_EXCHANGES:]
-            yield messages(conv), conv, "", hide, None
+            yield messages(conv, display), conv, gr.skip(), hide, None
 
         outputs = [chatbot, store, question, feedback_row, feedback_id]
-        answered = [
-            send.click(respond, [question, store, lang], outputs, api_visibility="private"),
-            question.submit(respond, [question, store, lang], outputs, api_visibility="private"),
-        ]
-        for button in example_buttons:
-            answered.append(
-                button.click(respond, [button, store, lang], outputs, api_visibility="private")
-            )
+        shown_first = [chatbot, question, pending]
+        answered = []
+        for trigger, source in (
+            (send.click, question),
+            (question.submit, question),
+            *((button.click, button) for button in example_buttons),
+        ):
+            event = trigger(
+                show_question,
+                [source, store, lang],
+                shown_first,
+                queue=False,
+                api_visibility="private",
+            ).then(respond, [pending, store, lang], outputs, api_visibility="private")
+            answered.append(event)
 
         def reset(ui_lang: str):
             return [], new_conversation(ui_lang), "", gr.update(visible=False), None
@@ -329,7 +348,7 @@ def build_chat(
             examples = [q for a in AUDIENCES for q in t(ui_lang, "examples_by_audience")[a]]
             return [
                 conv,
-                gr.update(value=messages(conv), label=t(ui_lang, "chatbot")),
+                gr.update(value=messages(conv, display), label=t(ui_lang, "chatbot")),
                 gr.update(value=f"# {t(ui_lang, 'title')}"),
                 gr.update(value=ui_lang, label=t(ui_lang, "lang_label")),
                 gr.update(value=disclaimer(ui_lang)),

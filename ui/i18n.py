@@ -81,6 +81,19 @@ STRINGS: dict[str, dict[str, Any]] = {
         "drafting": "Rédaction en cours (les sources sont vérifiées à la fin)…",
         "answer_failed": "La réponse n'a pas pu être calculée. Réessayez dans un instant.",
         "busy": "Le service est très sollicité : réessayez dans quelques secondes.",
+        "details": "Détails (verdicts par dispositif, calculs)",
+        "calculation": "Calcul",
+        "searching": "Recherche dans les documents…",
+        "you": "Vous",
+        "verdict_labels": {
+            "correspond": "correspond",
+            "à vérifier": "à vérifier",
+            "ne correspond pas": "ne correspond pas",
+        },
+        "no_match_group": "Dispositifs qui ne correspondent pas ({n})",
+        "creation_year": "Année de création",
+        "not_a_number": "« {value} » n'est pas un nombre : écrivez par exemple 1 200 000.",
+        "html_lang": "fr",
         # eligibility form
         "elig_intro": (
             "Décrivez votre organisation : l'assistant indique pour chaque dispositif du plan "
@@ -212,6 +225,19 @@ STRINGS: dict[str, dict[str, Any]] = {
         "drafting": "Writing (the sources are checked at the end)…",
         "answer_failed": "The answer could not be computed. Please try again in a moment.",
         "busy": "The service is busy: please try again in a few seconds.",
+        "details": "Details (verdicts per scheme, calculations)",
+        "calculation": "Calculation",
+        "searching": "Searching the documents…",
+        "you": "You",
+        "verdict_labels": {
+            "correspond": "matches",
+            "à vérifier": "to be checked",
+            "ne correspond pas": "does not match",
+        },
+        "no_match_group": "Schemes that do not match ({n})",
+        "creation_year": "Year of creation",
+        "not_a_number": "“{value}” is not a number: write for example 1200000.",
+        "html_lang": "en",
         "elig_intro": (
             "Describe your organisation: for each scheme of the plan the assistant tells "
             "whether you match its target group, with reasons and sources. Every field is "

@@ -23,6 +23,7 @@ from ui.agent import build_agent_router
 from ui.api import build_router, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
+from ui.feedback_api import build_feedback_router
 from ui.gate import GatedAssistant
 from ui.index_watch import IndexWatcher
 from ui.inputs import CleanInputMiddleware
@@ -84,6 +85,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
 
     feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
+    api.include_router(build_feedback_router(feedback))  # the widget's 👍/👎
     chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
@@ -99,7 +101,10 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         pwa=False,
         theme=THEME,
         css=read_static("chat.css"),
-        head='<meta name="description" content="Assistant du Plan IA Occitanie 2024-2028">',
+        head=(
+            '<meta name="description" content="Assistant du Plan IA Occitanie 2024-2028">'
+            f'<script src="{STATIC_URL}/chat.js" defer></script>'
+        ),
     )
 
     # Outermost last: security headers on everything, then which routes exist

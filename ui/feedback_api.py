@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
@@ -35,17 +36,24 @@ def build_feedback_router(store: FeedbackStore) -> APIRouter:
     @router.post("/api/v1/feedback", tags=["api"], status_code=201)
     def feedback(item: FeedbackIn) -> dict[str, int]:
         """Store a 👍 or 👎 on one answer (with an optional comment)."""
-        row = store.record(
-            rating=item.rating,
-            question=item.question,
-            answer=item.answer,
-            citations=[c[:128] for c in item.citations],
-            lang=item.lang,
-            kind=item.kind,
-            session=item.session,
-            source="widget",
-            comment=item.comment,
-        )
+        try:
+            row = store.record(
+                rating=item.rating,
+                question=item.question,
+                answer=item.answer,
+                citations=[c[:128] for c in item.citations],
+                lang=item.lang,
+                kind=item.kind,
+                session=item.session,
+                source="widget",
+                comment=item.comment,
+            )
+        except SQLAlchemyError as exc:  # the shared database is down: say so, keep answering
+            raise HTTPException(
+                status_code=503,
+                detail="Votre avis n'a pas pu être enregistré : réessayez plus tard. "
+                "(Feedback is unavailable right now.)",
+            ) from exc
         return {"id": row}
 
     return router

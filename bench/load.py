@@ -16,6 +16,14 @@ public site's example buttons and FAQs make people do: after the first round
 their embeddings come from the query cache. ``--questions unique`` makes every
 request a question never seen before (a numbered suffix): the worst case,
 where each request pays for a forward pass of the embedding model.
+
+``--hostile`` measures what attackers cost normal users: the server runs with
+its rate limit (30/min/client) behind a declared proxy (``127.0.0.1``, so each
+request names its client in ``X-Forwarded-For``); normal clients are many
+distinct people, attackers are a few addresses sending 2,000-character
+questions and bursts on Gradio's routes. A calm run (normal clients only) is
+followed by the same load with the attackers; the target is 0 errors for
+normal clients and their p95 within 2x of the calm run.
 """
 
 from __future__ import annotations
@@ -66,15 +74,20 @@ async def client_loop(
     errors: list[str],
     by_question: dict[str, list[float]],
     unique: bool = False,
+    crowd: bool = False,
 ) -> None:
     i = offset
     while time.monotonic() < deadline:
         base = QUESTIONS[i % len(QUESTIONS)]
         question = f"{base} (demande {offset}-{i})" if unique else base
         i += 1
+        # crowd: every request from another person (behind the declared proxy)
+        headers = {"x-forwarded-for": f"10.{offset % 250}.{i // 250 % 250}.{i % 250}"}
         started = time.perf_counter()
         try:
-            response = await http.post(url, json={"question": question})
+            response = await http.post(
+                url, json={"question": question}, headers=headers if crowd else None
+            )
             elapsed = time.perf_counter() - started
             if response.status_code == 200 and "answer" in response.json():
                 latencies.append(elapsed)
@@ -85,23 +98,58 @@ async def client_loop(
             errors.append(type(exc).__name__)
 
 
+#: What attackers send, in turn: long questions and Gradio bursts.
+HOSTILE = [
+    ("/api/v1/ask", {"question": "ê" * 2000}),
+    ("/api/v1/ask", {"question": "9" * 2000}),
+    ("/gradio_api/queue/join", {"data": ["ê" * 2000], "fn_index": 0, "session_hash": "x"}),
+    ("/gradio_api/run/ask", {"data": ["9" * 2000, "fr"]}),
+    ("/gradio_api/call/v2/ask", {"data": "not a list"}),
+]
+
+
+async def attacker_loop(
+    http: httpx.AsyncClient, base_url: str, n: int, deadline: float, codes: dict[int, int]
+) -> None:
+    headers = {"x-forwarded-for": f"203.0.113.{n + 1}"}
+    i = 0
+    while time.monotonic() < deadline:
+        path, body = HOSTILE[i % len(HOSTILE)]
+        i += 1
+        try:
+            response = await http.post(base_url.rstrip("/") + path, json=body, headers=headers)
+            codes[response.status_code] = codes.get(response.status_code, 0) + 1
+        except httpx.HTTPError:
+            codes[0] = codes.get(0, 0) + 1
+
+
 async def run_load(
-    base_url: str, clients: int, duration: float, timeout: float, unique: bool = False
+    base_url: str,
+    clients: int,
+    duration: float,
+    timeout: float,
+    unique: bool = False,
+    attackers: int = 0,
+    crowd: bool = False,
 ) -> dict:
     url = base_url.rstrip("/") + "/api/v1/ask"
     latencies: list[float] = []
     errors: list[str] = []
     by_question: dict[str, list[float]] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    attack_codes: dict[int, int] = {}
+    size = clients + attackers
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-        await http.post(url, json={"question": QUESTIONS[0]})  # warm-up, not counted
+        headers = {"x-forwarded-for": "10.255.255.255"} if crowd else None
+        await http.post(url, json={"question": QUESTIONS[0]}, headers=headers)  # warm-up
         started = time.monotonic()
         deadline = started + duration
         await asyncio.gather(
             *(
-                client_loop(http, url, n, deadline, latencies, errors, by_question, unique)
+                client_loop(http, url, n, deadline, latencies, errors, by_question, unique, crowd)
                 for n in range(clients)
-            )
+            ),
+            *(attacker_loop(http, base_url, n, deadline, attack_codes) for n in range(attackers)),
         )
         wall = time.monotonic() - started
     return {
@@ -119,20 +167,25 @@ async def run_load(
         "by_question": {
             q: (percentile(v, 0.5), percentile(v, 0.95)) for q, v in by_question.items()
         },
+        "attack_codes": dict(sorted(attack_codes.items())),
     }
 
 
-def start_server(stack: ExitStack, backend: str | None = None) -> str:
-    """``assistant serve`` on a free loopback port, without rate limit.
+def start_server(stack: ExitStack, backend: str | None = None, hostile: bool = False) -> str:
+    """``assistant serve`` on a free loopback port, without rate limit (unless ``hostile``).
 
     With ``backend`` (torch, onnx, onnx-int8), the server encodes with it, from
     that backend's own index (built first when missing or stale).
+    ``hostile``: the default limit, behind a declared proxy (loopback), so each
+    request's ``X-Forwarded-For`` names its client.
     """
     from bench.backends import ensure_index, env_for
     from tests.servers import free_port, running
 
     port = free_port()
     env = {**os.environ, "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1"}
+    if hostile:
+        env |= {"ASSISTANT_RATE_LIMIT_PER_MINUTE": "30", "ASSISTANT_TRUSTED_PROXIES": "127.0.0.1"}
     if backend:
         ensure_index(backend, env)
         env.update(env_for(backend))
@@ -169,8 +222,14 @@ def main() -> int:
     parser.add_argument("--questions", choices=["repeated", "unique"], default="repeated")
     parser.add_argument("--timeout", type=float, default=10.0, help="Per request, seconds.")
     parser.add_argument("--p95-target", type=float, default=1.0, help="Seconds.")
+    parser.add_argument(
+        "--hostile", action="store_true", help="Calm run, then the same with attackers."
+    )
+    parser.add_argument("--attackers", type=int, default=4, help="With --hostile.")
     args = parser.parse_args()
     unique = args.questions == "unique"
+    if args.hostile:
+        return hostile_main(args, unique)
 
     with ExitStack() as stack:
         url = args.url or start_server(stack, args.backend)
@@ -194,6 +253,35 @@ def main() -> int:
         print(f"    {p50 * 1000:5.0f} / {p95 * 1000:5.0f} ms  {question[:60]}")
     met = result["errors"] == 0 and result["p95"] <= args.p95_target
     print(f"  target (0 errors, p95 <= {args.p95_target:.1f} s): {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+def hostile_main(args: argparse.Namespace, unique: bool) -> int:
+    """Normal clients' latency, calm then under attack (``--hostile``)."""
+    with ExitStack() as stack:
+        url = args.url or start_server(stack, getattr(args, "backend", None), hostile=True)
+        calm = asyncio.run(
+            run_load(url, args.clients, args.duration, args.timeout, unique, crowd=True)
+        )
+        attacked = asyncio.run(
+            run_load(
+                url,
+                args.clients,
+                args.duration,
+                args.timeout,
+                unique,
+                attackers=args.attackers,
+                crowd=True,
+            )
+        )
+    print(f"POST /api/v1/ask on {url}, questions: {args.questions}, hostile mix")
+    report("calm (normal clients only)", calm)
+    report(f"under attack ({args.attackers} attackers)", attacked)
+    print(f"  attackers' responses by status: {attacked['attack_codes']}")
+    ratio = attacked["p95"] / calm["p95"] if calm["p95"] else float("inf")
+    print(f"  normal clients' p95 under attack: x{ratio:.2f} of the calm run")
+    met = attacked["errors"] == 0 and ratio <= 2.0
+    print(f"  target (0 errors for normal clients, p95 <= 2x calm): {'met' if met else 'MISSED'}")
     return 0 if met else 1
 
 

@@ -335,6 +335,42 @@ def input_error(exc: Exception, loc: list[Any]) -> HTTPException:
     return HTTPException(status_code=422, detail=detail)
 
 
+def document_errors(app: Any) -> None:
+    """Every ``/api/`` operation documents the errors the middlewares may answer.
+
+    The limits (429, 413), the routing (404 on a templated path, 405) and the
+    handlers (422 shape, 500, 503) apply to every route, whoever wrote it: the
+    published schema says so for each, so clients and schemathesis can rely on it.
+    """
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = base()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in spec.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for method, operation in operations.items():
+                codes = {**ANSWER_ERRORS}
+                if method in ("post", "put", "patch"):
+                    codes[413] = BODY_ERRORS[413]
+                if "{" in path:
+                    codes[404] = _error("No such resource.")
+                responses = operation.setdefault("responses", {})
+                for code, info in codes.items():
+                    responses.setdefault(
+                        str(code), {"description": info["description"], "content": ref}
+                    )
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
+
+
 def install_error_handlers(app: Any) -> None:
     """Errors that are answers, not crashes (registered on the FastAPI app); none raises."""
     from fastapi.exceptions import RequestValidationError
@@ -355,7 +391,24 @@ def install_error_handlers(app: Any) -> None:
             {"detail": "Erreur interne : réessayez plus tard. (Internal error.)"}, status_code=500
         )
 
+    async def on_http_error(_request: Any, exc: Exception) -> JSONResponse:
+        """``HTTPException`` as FastAPI sends it, but a 422 always in the documented shape.
+
+        A route that raises ``HTTPException(422, "a sentence")`` would otherwise break
+        the schema every 422 is documented with (a list of ``{loc, msg, type}``).
+        """
+        status = getattr(exc, "status_code", 500)
+        detail = getattr(exc, "detail", None)
+        if status == 422 and not isinstance(detail, list):
+            detail = [{"type": "value_error", "loc": ["body"], "msg": _printable(str(detail))}]
+        return JSONResponse(
+            {"detail": detail}, status_code=status, headers=getattr(exc, "headers", None)
+        )
+
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     app.add_exception_handler(BusyError, on_busy)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(Exception, on_crash)
 

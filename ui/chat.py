@@ -310,7 +310,7 @@ def build_chat(
             index = data.index[0] if isinstance(data.index, list | tuple) else data.index
             try:
                 ex = exchange_at(conv, int(index))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):  # forged state: not an exchange
                 ex = None
             if ex is None or not isinstance(ex.get("a"), dict) or not isinstance(data.liked, bool):
                 return None, gr.update(visible=False)

@@ -20,7 +20,7 @@ from assistant import privacy
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from ui.agent import build_agent_router
-from ui.api import build_router, install_error_handlers
+from ui.api import build_router, document_errors, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
 from ui.feedback_api import build_feedback_router
@@ -86,6 +86,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
     api.include_router(build_feedback_router(feedback))  # the widget's 👍/👎
+    document_errors(api)  # every /api/ route: the limits' and handlers' errors
     chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(

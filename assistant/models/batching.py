@@ -6,6 +6,12 @@ same two cores; encoding them together costs about 2.3x less per question
 encoder idle encodes everything queued at that moment, and the questions that
 arrive meanwhile form the next batch. A lone question is therefore never
 delayed.
+
+Whoever encodes a batch leaves as soon as its own vector is ready: the next
+batch is encoded by one of the callers still waiting. (The first version let
+the first caller encode batch after batch until the queue ran dry; under
+steady arrivals at full concurrency that one request could wait for any time:
+the rare >10 s request of the load bench.)
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ class QueryBatcher:
         self._encode = encode
         self._max_batch = max_batch
         self._lock = threading.Lock()
+        self._turn = threading.Condition(self._lock)  # "the encoder is free" or "results"
         self._pending: list[tuple[str, Future[np.ndarray]]] = []
         self._busy = False
         self.batches = 0  # for tests and benchmarks
@@ -36,31 +43,35 @@ class QueryBatcher:
         future: Future[np.ndarray] = Future()
         with self._lock:
             self._pending.append((text, future))
-            lead = not self._busy
-            if lead:
-                self._busy = True
-        if lead:
-            self._drain()
-        return future.result()
-
-    def _drain(self) -> None:
         while True:
-            with self._lock:
+            with self._turn:
+                while self._busy and not future.done():
+                    self._turn.wait()
+                if future.done():
+                    break
+                self._busy = True
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
-                if not batch:
-                    self._busy = False
-                    return
-            self.batches += 1
-            self.largest_batch = max(self.largest_batch, len(batch))
             try:
-                vectors = self._encode([text for text, _ in batch])
-            except BaseException as exc:  # every waiter gets the error, none hangs
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
+                self._run(batch)
+            finally:
+                with self._turn:
+                    self._busy = False
+                    self._turn.notify_all()
+        return future.result()
+
+    def _run(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
+        """Encode one batch (queued in order, so a caller's text is in a batch it waits for)."""
+        self.batches += 1
+        self.largest_batch = max(self.largest_batch, len(batch))
+        try:
+            vectors = self._encode([text for text, _ in batch])
+        except BaseException as exc:  # every waiter gets the error, none hangs
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
 
 
 class QueryCache:

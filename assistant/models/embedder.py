@@ -69,6 +69,8 @@ class Encoder(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
+
 
 class TorchEncoder:
     """sentence-transformers on torch (float32, or bfloat16 on CPUs that have it)."""
@@ -89,6 +91,13 @@ class TorchEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character span of each token of ``text`` (no special tokens)."""
+        encoded = self.model.tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
+        )
+        return [tuple(span) for span in encoded.get("offset_mapping") or []]
 
     def encode(self, texts: list[str], prompt_name: str, batch_size: int = 16) -> np.ndarray:
         out = self.model.encode(
@@ -178,10 +187,7 @@ class Embedder(Embeddings):
         """
         if max_tokens <= 0 or len(text) <= max_tokens:  # a token is at least one character
             return text
-        encoded = self.model.tokenizer(
-            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
-        )
-        offsets = encoded.get("offset_mapping") or []
+        offsets = self.encoder.token_offsets(text)
         if len(offsets) <= max_tokens:
             return text
         return text[: offsets[max_tokens - 1][1]].rstrip()

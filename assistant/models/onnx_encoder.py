@@ -77,6 +77,10 @@ class OnnxEncoder:
         """Tokens the model sees for ``text`` (no special tokens, no prompt)."""
         return len(self._counter.encode(text, add_special_tokens=False).ids)
 
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character span of each token of ``text`` (no special tokens)."""
+        return list(self._counter.encode(text, add_special_tokens=False).offsets)
+
     def _tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
         width = max(len(e.ids) for e in encodings)

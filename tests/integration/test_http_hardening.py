@@ -77,10 +77,15 @@ class Live:
             return status, data.decode(errors="replace")
 
     def gradio(
-        self, fn_index: int, data: list[Any], event_data: Any = None, source: str = "127.0.0.2"
+        self,
+        fn_index: int,
+        data: list[Any],
+        event_data: Any = None,
+        source: str = "127.0.0.2",
+        session: str | None = None,
     ) -> Any:
         """One event through ``/gradio_api/queue/join`` (what a browser, or a forger, sends)."""
-        session = uuid.uuid4().hex[:10]
+        session = session or uuid.uuid4().hex[:10]
         body = {
             "data": data,
             "event_data": event_data,
@@ -107,6 +112,14 @@ class Live:
             return output
         finally:
             conn.close()
+
+    def then_index(self, fn_index: int) -> int:
+        """The event that runs after ``fn_index`` (``.then``)."""
+        _, config = self.json("GET", "/config")
+        for dep in config["dependencies"]:
+            if dep.get("trigger_after") == fn_index:
+                return dep["id"]
+        raise LookupError(f"nothing runs after event {fn_index}")
 
     def fn_index(self, elem_id: str, trigger: str) -> int:
         _, config = self.json("GET", "/config")
@@ -188,10 +201,13 @@ def test_a_forged_thumbs_up_stores_nothing(live: Live) -> None:
 
 
 def test_a_real_exchange_can_be_rated_and_its_comment_is_redacted(live: Live) -> None:
-    send = live.fn_index("oc-send", "click")
+    show = live.fn_index("oc-send", "click")  # shows the question at once, then answers
     conv = {"sid": uuid.uuid4().hex, "ui_lang": "fr", "exchanges": []}
     question = "Combien pour la formation ? mon mail: jean.martin@example.fr"
-    answered = live.gradio(send, [question, conv, "fr"], source="127.0.0.5")
+    session = uuid.uuid4().hex[:10]
+    live.gradio(show, [question, conv, "fr"], source="127.0.0.5", session=session)
+    respond = live.then_index(show)
+    answered = live.gradio(respond, [None, conv, "fr"], source="127.0.0.5", session=session)
     stored = answered["data"][1]
     assert stored["exchanges"][0]["sig"]
     like = live.fn_index("oc-chatbot", "like")

@@ -77,3 +77,37 @@ def test_a_zero_size_query_cache_keeps_nothing() -> None:
     cache = QueryCache(0)
     cache.put("budget ?", np.array([1.0]))
     assert cache.get("budget ?") is None and len(cache) == 0
+
+
+def test_a_caller_leaves_as_soon_as_its_own_vector_is_ready() -> None:
+    """The rare >10 s request under full concurrency: the first caller used to encode
+    every batch that queued behind it, and returned only when the queue ran dry, which
+    under steady arrivals could take any time. Each caller now leaves with its vector;
+    the next batch is encoded by one of the callers still waiting."""
+    batcher = QueryBatcher(lambda texts: encode(texts))
+    first_batch_running = threading.Event()
+    release_first = threading.Event()
+    encoded_by: dict[str, str] = {}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        for text in texts:
+            encoded_by[text] = threading.current_thread().name
+        if texts == ["a"]:
+            first_batch_running.set()
+            assert release_first.wait(30)
+        return np.zeros((len(texts), 1))
+
+    a = threading.Thread(target=batcher.encode, args=("a",), name="caller-a")
+    b = threading.Thread(target=batcher.encode, args=("b",), name="caller-b")
+    a.start()
+    assert first_batch_running.wait(30)
+    b.start()
+    for _ in range(3000):  # until "b" is queued behind the running batch
+        with batcher._lock:
+            if batcher._pending:
+                break
+        time.sleep(0.01)
+    release_first.set()
+    a.join(30)
+    b.join(30)
+    assert encoded_by == {"a": "caller-a", "b": "caller-b"}

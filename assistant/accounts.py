@@ -95,7 +95,8 @@ def parse_users(text: str) -> dict[str, User]:
 
 def load_users(settings: Settings) -> dict[str, User]:
     """Accounts of the environment, then of the file (the file wins on a shared name)."""
-    users = parse_users(settings.staff_users or "")
+    raw = settings.staff_users  # a SecretStr: `assistant config` does not print the hashes
+    users = parse_users(raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw or "")
     if settings.staff_users_file:
         lines = settings.staff_users_file.read_text(encoding="utf-8").splitlines()
         users.update(parse_users("\n".join(ln for ln in lines if not ln.lstrip().startswith("#"))))

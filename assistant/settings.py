@@ -186,8 +186,8 @@ class Settings(BaseSettings):
         description="Signs staff session cookies and keys the hash of client addresses; "
         "set the same value on every replica (unset = random per process).",
     )
-    staff_users: str = Field(
-        default="",
+    staff_users: SecretStr = Field(
+        default=SecretStr(""),
         description="Staff accounts 'name:role:argon2-hash' separated by spaces or newlines "
         "(role: agent, editor or admin); see `assistant users hash`.",
     )

@@ -293,7 +293,8 @@ def build_chat(
                 show_question,
                 [source, store, lang],
                 shown_first,
-                queue=False,
+                # queued: Gradio's out-of-queue entry (/gradio_api/run/predict) is closed
+                # by ui/security.py, so a queue=False event would 404 and stop the chain
                 api_visibility="private",
             ).then(respond, [pending, store, lang], outputs, api_visibility="private")
             answered.append(event)
@@ -487,13 +488,13 @@ def wire_handoff(
                 )
             )
         except InputError as exc:
-            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {exc}"
+            return gr.skip(), gr.skip(), gr.skip(), f"**Attention :** {exc}"
         except SQLAlchemyError:
             log.error("hand-off from the chat: database unavailable")
-            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {UNAVAILABLE}"
+            return gr.skip(), gr.skip(), gr.skip(), f"**Attention :** {UNAVAILABLE}"
         threading.Thread(target=staff.notify, args=(ticket,), daemon=True).start()
         done = confirmation(ticket.id, ui_lang, bool(email or phone))
-        return "", "", "", f"✅ {done}"
+        return "", "", "", done
 
     inputs = [store, lang, parts["email"], parts["phone"], parts["consent"], parts["message"]]
     outputs = [parts["email"], parts["phone"], parts["message"], parts["status"]]

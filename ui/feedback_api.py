@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
@@ -53,17 +54,24 @@ def build_feedback_router(store: FeedbackStore, signer: AnswerSigner) -> APIRout
                 status_code=403,
                 detail="Cet avis ne correspond à aucune réponse donnée par l'assistant.",
             )
-        row = store.record(
-            rating=item.rating,
-            question=item.question,
-            answer=item.answer,
-            citations=[c[:128] for c in item.citations],
-            lang=item.lang,
-            kind=item.kind,
-            session=item.session,
-            source="widget",
-            comment=item.comment,
-        )
+        try:
+            row = store.record(
+                rating=item.rating,
+                question=item.question,
+                answer=item.answer,
+                citations=[c[:128] for c in item.citations],
+                lang=item.lang,
+                kind=item.kind,
+                session=item.session,
+                source="widget",
+                comment=item.comment,
+            )
+        except SQLAlchemyError as exc:  # the shared database is down: say so, keep answering
+            raise HTTPException(
+                status_code=503,
+                detail="Votre avis n'a pas pu être enregistré : réessayez plus tard. "
+                "(Feedback is unavailable right now.)",
+            ) from exc
         return {"id": row}
 
     return router

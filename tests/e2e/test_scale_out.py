@@ -6,7 +6,8 @@ Proves, on loopback only and bounded in requests and time:
   on both (limit 20 per minute for one client address);
 * killing one replica mid-load leaves the other answering questions and
   accepting hand-off tickets;
-* every ticket acknowledged to a client (201 with its number) is in the database.
+* every ticket and every feedback acknowledged to a client (201 with its id) is in
+  the database.
 
 Each load client binds its own loopback address (127.0.0.x) so that it is its
 own rate-limit client.
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 LIMIT = 20
 CLIENTS = 6
-REQUESTS_PER_CLIENT = 10
+REQUESTS_PER_CLIENT = 12
 
 
 def client(address: str) -> httpx.Client:
@@ -111,6 +112,7 @@ def test_two_replicas_share_state_and_survive_a_sigkill(shape: dict) -> None:
 
         # -- load across both, SIGKILL one in the middle ---------------------------------------
         acknowledged: list[tuple[int, str]] = []
+        feedback_acknowledged: list[tuple[int, str]] = []
         answered_by_b_after_kill: list[int] = []
         done = threading.Semaphore(0)
         killed = threading.Event()
@@ -123,12 +125,26 @@ def test_two_replicas_share_state_and_survive_a_sigkill(shape: dict) -> None:
                     if killed.is_set() and target == url_a:
                         target = url_b  # what a load balancer does once A fails its probe
                     try:
-                        if n % 2:
+                        if n % 3 == 1:
                             r = c.post(
                                 f"{target}/api/v1/ask",
                                 json={"question": "Combien pour la recherche ?"},
                             )
                             ok = r.status_code == 200 and "14 M€" in r.json()["answer"]
+                        elif n % 3 == 2:
+                            comment = f"client {index} avis {n}"
+                            r = c.post(
+                                f"{target}/api/v1/feedback",
+                                json={
+                                    "rating": -1,
+                                    "question": "Et les artisans ?",
+                                    "comment": comment,
+                                },
+                            )
+                            ok = r.status_code == 201
+                            if ok:
+                                with lock:
+                                    feedback_acknowledged.append((r.json()["id"], comment))
                         else:
                             message = f"client {index} demande {n}"
                             r = c.post(f"{target}/api/v1/handoff", json={"message": message})
@@ -160,10 +176,14 @@ def test_two_replicas_share_state_and_survive_a_sigkill(shape: dict) -> None:
         engine = create_engine(shape["database"])
         with engine.connect() as conn:
             stored = set(conn.execute(text("SELECT id, message FROM tickets")).all())
+            rated = set(conn.execute(text("SELECT id, comment FROM feedback")).all())
         engine.dispose()
         missing = [t for t in acknowledged if t not in stored]
-        assert len(acknowledged) >= CLIENTS * REQUESTS_PER_CLIENT // 4
-        assert not missing, f"acknowledged but lost: {missing}"
+        assert len(acknowledged) >= CLIENTS * REQUESTS_PER_CLIENT // 6
+        assert not missing, f"tickets acknowledged but lost: {missing}"
+        lost = [f for f in feedback_acknowledged if f not in rated]
+        assert len(feedback_acknowledged) >= CLIENTS * REQUESTS_PER_CLIENT // 6
+        assert not lost, f"feedback acknowledged but lost: {lost}"
     finally:
         for proc in (proc_a, proc_b):
             if proc.poll() is None:

@@ -121,3 +121,21 @@ def test_widget_handoff_then_agent_then_editor(browser, staff_url: str) -> None:
     expect(draft).to_contain_text("question:")
     expect(draft).to_contain_text("cassoulet")
     editor.context.close()
+
+
+def test_chat_offers_an_adviser_after_a_refusal(browser, staff_url: str) -> None:
+    page = new_page(browser, staff_url)
+    page.goto("/")
+    ask_chat(page, "Quel temps fera-t-il demain à Toulouse ?")
+    status = page.locator("#oc-handoff-status")
+    expect(status).to_contain_text("parler à un conseiller")
+    email = page.get_by_label("E-mail (facultatif)")
+    expect(email).to_be_visible()  # the form opened by itself
+    email.fill("pme@exemple.fr")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(status).to_contain_text("consentement")  # no contact details without consent
+    page.get_by_label("J'accepte que la Région conserve").check()
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(status).to_contain_text("est transmise à un conseiller")
+    screenshot(page, "chat-handoff")
+    page.context.close()

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel
+.PHONY: services help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel
 
 help:
 	@echo "make run        install, fetch and verify models, build the index, serve http://127.0.0.1:7860"
@@ -91,10 +91,18 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium fonts-dejavu-core
 
-test: models llm check lint browsers
+# Real services the storage and scale-out tests start themselves (Debian's packages).
+PG_CTL := $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+services:
+	@if [ -z "$(PG_CTL)" ] || ! command -v redis-server >/dev/null; then \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	    --no-install-recommends postgresql redis-server; \
+	fi
+
+test: models llm check lint browsers services
 	$(BIN)/python -m pytest -q
 
-test-fast: models check
+test-fast: models check services
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: index

@@ -115,6 +115,7 @@ class AnswerPipeline:
         history: Sequence[Mapping[str, str]] = (),
         filters: Filters | None = None,
         context: Context | None = None,
+        next_step: bool | None = None,
     ) -> Turn:
         """The turn the chain is invoked with (the context rebuilt from history if absent)."""
         history = tuple(history)
@@ -126,6 +127,7 @@ class AnswerPipeline:
             history=history,
             filters=filters or Filters(),
             context=context,
+            next_step_wanted=next_step,
         )
 
     # -- conversation -------------------------------------------------------------
@@ -463,6 +465,9 @@ class AnswerPipeline:
         plan: Plan | None = turn.plan
         asked_contact = plan is not None and plan.intent == "contact"
         next_step = turn.next_step or asked_contact
+        if turn.next_step_wanted is not None:  # the caller decides (call-centre view)
+            asked = asked_contact or self.asks_next_step.in_text(turn.question)
+            next_step = turn.next_step_wanted or asked
         contacts = self._contacts(turn) if next_step and turn.kind != "eligibility" else []
         text = turn.text
         if contacts:
@@ -493,13 +498,19 @@ class AnswerPipeline:
         return self.reference.contacts_for(audience)
 
     def _envelope_for_companies(self, envelope: str) -> bool | None:
-        """Whether the schemes of an envelope are handled by AD'OCC (companies)."""
+        """Whether the schemes of an envelope are handled by AD'OCC (companies).
+
+        ``None`` when they are shared (the filière envelope: R&D through AD'OCC,
+        ecosystem animation through the Région): then both are named.
+        """
         contacts = {
             s.contact
             for s in self.knowledge.rules.schemes
             if s.envelope == envelope or s.id == envelope
         }
-        return contacts == {"adocc"} if contacts else None
+        if not contacts or len(contacts) > 1:
+            return None
+        return contacts == {"adocc"}
 
     def contact_line(self, contacts: Sequence[Mapping[str, Any]], lang: str) -> str:
         """One short line naming whom to ask (no citation needed: no figure, data file)."""

@@ -24,7 +24,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from assistant.cli_staff import register as register_staff_commands
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
 
@@ -39,14 +41,18 @@ app.add_typer(models_app, name="models")
 app.add_typer(corpus_app, name="corpus")
 feedback_app = typer.Typer(help="Thumbs up/down left in the chat.")
 app.add_typer(feedback_app, name="feedback")
+register_staff_commands(app)  # users hash, gaps, db upgrade/purge (assistant/cli_staff.py)
 
 console = Console(stderr=True)
 
 
 def _setup_logging(settings: Settings) -> None:
+    from assistant import privacy
+
     logging.basicConfig(
         level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    privacy.install()  # personal data typed by users never reaches a log line
 
 
 @contextmanager
@@ -55,7 +61,10 @@ def _errors():
     try:
         yield
     except AssistantError as exc:
-        console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        # the message as written: "[faq-ent-001]" is an id, not rich markup, and a
+        # file path must never be wrapped
+        message = Text.assemble(("Erreur :", "bold red"), " ", str(exc))
+        console.print(message, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -174,6 +183,8 @@ def index(
         )
     for problem in result.problems:
         typer.echo(f"ignoré : {problem}", err=True)
+    for line in result.flagged:
+        typer.echo(f"retiré : {line}", err=True)
     if result.up_to_date:
         console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
         return
@@ -210,7 +221,14 @@ def ask(
 
 
 @corpus_app.command("check")
-def corpus_check() -> None:
+def corpus_check(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Accepted for symmetry with 'index --strict': the check always is."
+        ),
+    ] = False,
+) -> None:
     """Validate every corpus file, the data files and the envelope amounts."""
     from assistant.corpus_check import check_corpus
 
@@ -229,17 +247,19 @@ def feedback_export(
         Path | None, typer.Option("--output", "-o", help="CSV file to write (default: stdout).")
     ] = None,
 ) -> None:
-    """Write the feedback stored by the chat (ASSISTANT_FEEDBACK_DB) as CSV."""
+    """Write the feedback stored by the chat (the shared database) as CSV (texts redacted)."""
+    from assistant.db import Database
     from assistant.feedback import FeedbackStore
 
     settings = get_settings()
-    store = FeedbackStore(settings.feedback_db)
+    db = Database.from_settings(settings)
+    store = FeedbackStore(db)
     if output is None:
         count = store.export_csv(sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as out:
             count = store.export_csv(out)
-    console.print(f"{count} avis exportés depuis {settings.feedback_db}.", highlight=False)
+    console.print(f"{count} avis exportés depuis {db.safe_url}.", highlight=False)
 
 
 @app.command("eval")

@@ -18,6 +18,7 @@ from assistant.errors import IndexMismatchError, InputError
 from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.retrieval.hybrid import Filters
 from assistant.settings import Settings, get_settings
+from assistant.text.clean import first_invalid, invalid_text_message
 from assistant.text.language import detect_language
 from assistant.turn import Context, Turn
 
@@ -52,6 +53,9 @@ class Citation:
     confidence: str = ""
     audience: str = ""
     language: str = ""
+    source_publisher: str = ""
+    #: every source of the document (title, publisher, date, url), primary first
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +84,8 @@ class Answer:
     derivations: list[dict[str, Any]] = field(default_factory=list)
     #: the conversation's state after this turn: send it back with the next question
     context: dict[str, Any] = field(default_factory=dict)
+    #: the filters asked for gave a worse answer than none: this one is unfiltered
+    filters_ignored: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,7 @@ class Answer:
             "intent": self.intent,
             "derivations": self.derivations,
             "context": self.context,
+            "filters_ignored": self.filters_ignored,
         }
 
 
@@ -162,6 +169,10 @@ class Assistant:
         self.live = live
         self.knowledge = knowledge or Knowledge.load(settings.corpus_dir)
         self.reference = self.knowledge.reference
+        from assistant.display import SourceDisplay
+
+        #: source titles, dates and confidence in words, for every page and the API
+        self.display = SourceDisplay(self.knowledge.lexicon)
         self.searcher = HybridSearcher(
             live.collection,
             embedder,
@@ -170,6 +181,7 @@ class Assistant:
             rrf_k=settings.retrieval_rrf_k,
             dense_weight=settings.retrieval_dense_weight,
             lexical_weight=settings.retrieval_lexical_weight,
+            query_max_tokens=settings.query_max_tokens,
         )
         self.scope = ScopeGuard(
             embedder,
@@ -185,6 +197,7 @@ class Assistant:
         extractive = ExtractiveComposer(self.knowledge.lexicon, weight=self.searcher.lexical.idf)
         steps = answer_steps(settings, self.knowledge, backend=llm_backend, extractive=extractive)
         self.answer_mode = steps.mode
+        self.llm_backend = steps.backend
 
         def pipeline(composer: Any, rewriter: Any = None) -> AnswerPipeline:
             return AnswerPipeline(
@@ -218,6 +231,20 @@ class Assistant:
     def manifest(self) -> dict[str, Any]:
         return self.live.manifest
 
+    def with_index(self, live: store.LiveIndex) -> Assistant:
+        """The same assistant (model, LLM backend) on another index, corpus data reloaded.
+
+        Used to switch to a new build without a restart: the new object is made
+        in the background, then swapped in between requests.
+        """
+        check_index_matches(live.manifest, self.embedder)
+        return type(self)(
+            self.settings,
+            self.embedder,
+            live,
+            llm_backend=self.llm_backend,
+        )
+
     # -- retrieval ------------------------------------------------------------
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None
@@ -243,6 +270,7 @@ class Assistant:
         filters: Filters | None = None,
         mode: str | None = None,
         context: dict[str, Any] | Context | None = None,
+        next_step: bool | None = None,
     ) -> Answer:
         """Answer ``question`` (the conversation so far in ``history``) with citations.
 
@@ -250,7 +278,34 @@ class Assistant:
         mode: the exact sentences of the sources in milliseconds (call-centre view).
         ``context`` is ``Answer.context`` of the previous turn: the subject and profile
         under discussion (without it they are rebuilt from ``history``).
+        ``next_step=False`` leaves out the "Prochaine étape" line unless the question
+        asks how to proceed or whom to contact (``True``: always when contacts apply).
+
+        Filters never make the answer worse: when the filtered answer is a refusal,
+        cites nothing, or answers what the unfiltered one says the texts do not
+        specify, the unfiltered answer is returned with ``filters_ignored`` and a notice.
         """
+        answer = self._ask(question, history, lang, filters, mode, context, next_step)
+        if filters is None or filters.is_empty():
+            return answer
+        plain = self._ask(question, history, lang, None, mode, context, next_step)
+        if not _worse(answer, plain):
+            return answer
+        plain.filters_ignored = True
+        ignored = self.knowledge.text("notice.filters_ignored", plain.lang)
+        plain.notice = f"{ignored} {plain.notice}" if plain.notice else ignored
+        return plain
+
+    def _ask(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None,
+        lang: str | None,
+        filters: Filters | None,
+        mode: str | None,
+        context: dict[str, Any] | Context | None,
+        next_step: bool | None,
+    ) -> Answer:
         started = time.perf_counter()
         question = self.validate_question(question, lang)
         lang = (
@@ -270,6 +325,7 @@ class Assistant:
                 history=_clean_history(history),
                 filters=filters,
                 context=context,
+                next_step=next_step,
             )
         )
         citations = [citation_from_passage(n, p) for n, p in enumerate(turn.cited, 1)]
@@ -301,6 +357,7 @@ class Assistant:
         filters: Filters | None = None,
         mode: str | None = None,
         context: dict[str, Any] | None = None,
+        next_step: bool | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``ask``, streamed: token events, then ``{"type": "final", "answer", "replaced"}``.
 
@@ -313,7 +370,7 @@ class Assistant:
         checked = Context.from_dict(context) if context else None
 
         def ask() -> Answer:
-            return self.ask(question, history, lang, filters, mode, checked)
+            return self.ask(question, history, lang, filters, mode, checked, next_step)
 
         if mode == "extractive" or self.answer_mode == "extractive":
             # nothing is generated, so no token to relay: answer in the caller's thread
@@ -348,6 +405,15 @@ class Assistant:
         )
 
 
+def _worse(filtered: Answer, plain: Answer) -> bool:
+    """Whether the filtered answer is worse than the unfiltered one (see ``Assistant.ask``)."""
+    if plain.refused or plain.kind == "empty":
+        return False
+    if filtered.refused or (plain.citations and not filtered.citations):
+        return True
+    return plain.kind == "unspecified" and filtered.kind == "answer"
+
+
 def _clean_history(history: list[dict[str, str]] | None) -> list[dict[str, str]]:
     turns = []
     for turn in history or []:
@@ -370,6 +436,9 @@ def validate_question(question: Any, knowledge: Knowledge, lang: str | None = No
     lang = lang if lang in ("fr", "en") else "fr"
     if not isinstance(question, str):
         raise QuestionError(knowledge.text("error.question_not_text", lang))
+    code = first_invalid(question)
+    if code:
+        raise QuestionError(invalid_text_message(code, lang))
     question = " ".join(question.replace("\x00", " ").split())
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
@@ -383,6 +452,8 @@ def validate_question(question: Any, knowledge: Knowledge, lang: str | None = No
 def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Citation:
     """Build a citation from a stored chunk's metadata."""
     page = meta.get("page", -1)
+    if meta.get("kind") == "faq" and "\n" in text:
+        text = text.split("\n", 1)[1]  # the user phrasings are indexed, never shown
     return Citation(
         n=n,
         doc_id=str(meta.get("doc_id", "")),
@@ -397,4 +468,17 @@ def citation_from(n: int, text: str, meta: dict[str, Any], score: float) -> Cita
         confidence=str(meta.get("confidence", "")),
         audience=str(meta.get("audience", "")),
         language=str(meta.get("language", "")),
+        source_publisher=str(meta.get("source_publisher", "")),
+        sources=_sources(meta),
     )
+
+
+def _sources(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's sources as stored with the chunk (empty if absent or unreadable)."""
+    import json
+
+    try:
+        sources = json.loads(str(meta.get("sources_json") or "[]"))
+    except ValueError:
+        return []
+    return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []

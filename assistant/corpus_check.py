@@ -1,10 +1,14 @@
 """``assistant corpus check``: everything the Région's staff can break, checked.
 
 * every document and FAQ entry parses and carries the required metadata
-  (audience, language, sources, confidence, last reviewed date...), ids unique;
+  (audience, language, sources, confidence, last reviewed date...), ids unique,
+  envelope and topic from their lists; sentences addressed to a model
+  (``lexicon/safety.yaml``) are listed;
 * ``data/envelopes.yaml`` is well formed, its amounts add up (five envelopes =
   the plan total; sub-envelopes = their parent) and each amount is written in
   the plan document the record points to;
+* every title reads as a title (not a question) and every source names its
+  publisher; sources without an address are reported as warnings;
 * ``data/contacts.yaml`` names only contacts, never invented phone numbers or
   e-mail addresses;
 * ``data/eligibility.yaml`` validates against the eligibility schema and cites
@@ -161,6 +165,35 @@ def check_knowledge(corpus_dir: Path, problems: list[str]) -> str:
     return f"{len(lexicon.cues)} listes de mots, {len(lexicon.messages)} messages"
 
 
+def check_sources(documents: list[Any], problems: list[str]) -> list[str]:
+    """Titles that read as titles, sources that say who published them; warn on no address.
+
+    A title ending in "?" is a user's question, not a document title (FAQ entries
+    take a ``title`` and keep their phrasings in ``variants``); a source without a
+    publisher cannot be judged by the reader. A source without ``url`` is allowed
+    (never invent one) but reported, so that it is found when the address is known.
+    """
+    unlinked: dict[str, list[str]] = {}
+    for document in documents:
+        where = f"{document.path} [{document.id}]"
+        if document.meta.title.strip().endswith("?"):
+            problems.append(
+                f"{where} (title): {document.meta.title!r} is a question; give the entry a "
+                "display title (its phrasings go under 'variants')"
+            )
+        for number, source in enumerate(document.meta.sources, 1):
+            if not (source.publisher or "").strip():
+                problems.append(f"{where} (sources.{number}.publisher): missing publisher")
+            if source.title.strip().endswith("?"):
+                problems.append(f"{where} (sources.{number}.title): a title cannot be a question")
+            if not source.url:
+                unlinked.setdefault(source.title, []).append(document.id)
+    return [
+        f"Avertissement : source sans adresse (url: null) dans {len(ids)} document(s) : « {title} »"
+        for title, ids in sorted(unlinked.items(), key=lambda item: -len(item[1]))
+    ]
+
+
 def _cited_docs(obj: Any) -> set[str]:
     """Every ``doc`` field anywhere in the validated rules."""
     found: set[str] = set()
@@ -183,6 +216,8 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
     corpus_dir = Path(corpus_dir)
     loaded = load_corpus(corpus_dir)
     problems = [str(p) for p in loaded.problems]
+    # removed from the index, but a person must look: who wrote orders to a model, and why?
+    problems += [str(f) for f in loaded.flagged]
     texts = {d.id: "\n".join(s.text for s in d.sections) for d in loaded.documents}
     amounts, envelope_ids = check_envelopes(corpus_dir, texts, problems)
     for document in loaded.documents:
@@ -191,6 +226,7 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
                 f"{document.path} [{document.id}] (envelope): unknown envelope "
                 f"{document.meta.envelope!r}"
             )
+    warnings = check_sources(loaded.documents, problems)
     contacts = check_contacts(corpus_dir, problems)
     schemes = check_eligibility(corpus_dir, set(texts), problems)
     lexicon = check_knowledge(corpus_dir, problems)
@@ -206,6 +242,7 @@ def check_corpus(corpus_dir: Path) -> tuple[list[str], str]:
         f"{counts['citoyen']}, anglais {counts['en']}), {contacts} contacts, "
         f"{schemes} dispositifs d'éligibilité, lexique : {lexicon}.",
         *(f"Montants : {line}" for line in amounts),
+        *warnings,
         "Corpus valide." if not problems else f"{len(problems)} problème(s).",
     ]
     return problems, "\n".join(lines)

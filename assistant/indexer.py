@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -27,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store
-from assistant.errors import CorpusError
+from assistant import store  # first: it sets Chroma's telemetry off before chromadb loads
+from assistant.errors import AssistantError, CorpusError
 from assistant.ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from assistant.ingest.loaders import corpus_files, corpus_hash, load_corpus
 from assistant.models.manifest import get_manifest
@@ -42,6 +44,54 @@ log = logging.getLogger(__name__)
 #: Called with (chunks embedded so far, chunks to embed).
 IndexProgress = Callable[[int, int], None]
 _WRITE_BATCH = 256
+
+
+class IndexWriteError(AssistantError):
+    """The index folder (or Chroma server) refused the new build: full, read-only...
+
+    One French sentence for the operator; the live index is untouched because a
+    build is only published once complete.
+    """
+
+
+_DISK_REASONS = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EFBIG: "fichier trop gros pour le disque (disque plein ou taille maximale atteinte)",
+    errno.EROFS: "disque en lecture seule",
+    errno.EACCES: "droits d'écriture refusés",
+    errno.EPERM: "droits d'écriture refusés",
+    errno.ENOTDIR: "un fichier occupe la place d'un dossier",
+}
+
+
+def _write_error(where: str, exc: BaseException) -> IndexWriteError:
+    if isinstance(exc, OSError):
+        reason = _DISK_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    else:  # Chroma reports SQLite's "disk I/O error" / "database or disk is full" as text
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+    return IndexWriteError(
+        f"Impossible d'écrire l'index dans {where} ({reason}) : libérez de la place ou "
+        "donnez les droits d'écriture, puis relancez « assistant index » ; l'index en "
+        "service n'a pas été modifié."
+    )
+
+
+def _check_writable(index_dir: Path) -> None:
+    """Fail before any embedding work when the index folder cannot take a new build."""
+    builds = index_dir / store.BUILDS_DIR
+    probe = builds / f".write-test-{os.getpid()}"
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as out:
+            out.write(b"\0" * 4096)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        raise _write_error(str(index_dir), exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 @dataclass
@@ -59,6 +109,8 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     problems: list[str] = field(default_factory=list)
+    #: sentences addressed to a model, removed from the indexed text
+    flagged: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -146,17 +198,30 @@ def build_index(
             chunks=live["counts"]["chunks"],
             unchanged=live["counts"]["chunks"],
             problems=list(live.get("problems", [])),
+            flagged=list(live.get("flagged", [])),
             seconds=time.perf_counter() - started,
         )
 
-    loaded = load_corpus(corpus_dir, corpus_files(corpus_dir))
+    loaded = load_corpus(
+        corpus_dir, corpus_files(corpus_dir), max_document_mb=settings.max_document_mb
+    )
     problems = [str(p) for p in loaded.problems]
     for problem in problems:
         log.warning("skipped: %s", problem)
-    if strict and problems:
-        raise CorpusError("malformed corpus files (--strict):\n  " + "\n  ".join(problems))
+    flagged = [str(f) for f in loaded.flagged]
+    for line in flagged:
+        log.warning("removed: %s", line)
+    fatal = [str(p) for p in loaded.problems if p.fatal]
+    if fatal:
+        raise CorpusError("corpus errors (fix them, then index again):\n  " + "\n  ".join(fatal))
+    if strict and (problems or flagged):
+        raise CorpusError(
+            "malformed corpus files (--strict):\n  " + "\n  ".join(problems + flagged)
+        )
     if not loaded.documents:
         raise CorpusError(f"no valid document in {corpus_dir}")
+    if not settings.chroma_url:
+        _check_writable(Path(settings.index_dir))
 
     if embedder is None:
         from assistant.models.embedder import load_embedder
@@ -167,7 +232,9 @@ def build_index(
         chunks.extend(chunk_document(document, settings.chunk_max_tokens, embedder.count_tokens))
 
     previous = _previous_chunks(settings, live, embedder)
-    report = BuildReport(documents=len(loaded.documents), chunks=len(chunks), problems=problems)
+    report = BuildReport(
+        documents=len(loaded.documents), chunks=len(chunks), problems=problems, flagged=flagged
+    )
     report.build_id = dt.datetime.now(dt.UTC).strftime("b%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
 
     vectors: dict[str, list[float]] = {}
@@ -194,7 +261,12 @@ def build_index(
     report.embed_seconds = time.perf_counter() - embed_started
 
     manifest = _manifest(settings, embedder, report, c_hash, loaded.documents, chunks)
-    _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    from chromadb.errors import ChromaError
+
+    try:
+        _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    except (OSError, ChromaError) as exc:  # the partial build is already removed
+        raise _write_error(settings.chroma_url or str(settings.index_dir), exc) from exc
     report.seconds = time.perf_counter() - started
     return report
 
@@ -294,6 +366,7 @@ def _manifest(
             for d in documents
         },
         "problems": report.problems,
+        "flagged": report.flagged,
     }
 
 

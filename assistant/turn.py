@@ -188,6 +188,9 @@ class Turn:
     eligibility: Mapping[str, Any] | None = None
     notice: str | None = None
     next_step: bool = False
+    #: the caller's wish for the "Prochaine étape" line: None = when useful,
+    #: False = only when the question asks how to proceed or whom to contact, True = always
+    next_step_wanted: bool | None = None
     contacts: tuple[Mapping[str, Any], ...] = ()
     #: generative mode: the extractive answer that replaces a draft failing the guard
     fallback: Composed | None = None

@@ -6,6 +6,7 @@ the chat and ``POST /api/v1/eligibility``), so the three always agree.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,25 +48,59 @@ def _yes_no(lang: str) -> list[tuple[str, str]]:
     return [(t(lang, "unspecified"), UNSET), (t(lang, "yes"), "oui"), (t(lang, "no"), "non")]
 
 
+_MULTIPLIERS = {"k": 1e3, "m": 1e6, "md": 1e9, "mrd": 1e9}
+
+
+def parse_number(value: Any) -> float | None:
+    """A number typed in the form: blank is unknown (never 0); "1 200 000 €", "1,5 M€" read.
+
+    Raises ``ValueError`` for text that is not a number (the form says so).
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
+    text = re.sub(r"\s*(€|eur|euros?)$", "", text).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"([0-9][0-9 .]*(?:,[0-9]+)?|[0-9]*[.,][0-9]+)\s*(k|m|md|mrd)?", text)
+    if not match:
+        raise ValueError(value)
+    digits = match.group(1).replace(" ", "")
+    if "," in digits:
+        digits = digits.replace(".", "").replace(",", ".")
+    elif digits.count(".") > 1 or re.search(r"\.\d{3}$", digits):
+        digits = digits.replace(".", "")  # 1.200.000 (thousands separators)
+    return float(digits) * _MULTIPLIERS.get(match.group(2) or "", 1.0)
+
+
 def profile_from_fields(
     org_type: str | None,
-    staff: float | None,
-    turnover: float | None,
-    balance: float | None,
+    staff: Any,
+    turnover: Any,
+    balance: Any,
     departement: str | None,
     sector: str | None,
     project_type: str | None,
     ai_specialist: str | None,
+    creation_year: Any = None,
 ) -> dict[str, Any]:
-    """The form's values as the profile dict of ``Assistant.eligibility`` (blanks dropped)."""
+    """The form's values as the profile dict of ``Assistant.eligibility`` (blanks dropped).
+
+    A blank number stays unknown, as in the chat: an empty form is not a micro-company.
+    """
+    staff_n = parse_number(staff)
+    year = parse_number(creation_year)
     profile: dict[str, Any] = {
         "org_type": org_type or None,
-        "staff": int(staff) if staff is not None else None,
-        "turnover_eur": turnover,
-        "balance_sheet_eur": balance,
+        "staff": int(staff_n) if staff_n is not None else None,
+        "turnover_eur": parse_number(turnover),
+        "balance_sheet_eur": parse_number(balance),
         "sector": sector or None,
         "project_type": project_type or None,
         "ai_specialist": ai_specialist or None,
+        "creation_year": int(year) if year is not None else None,
     }
     if departement == OUTSIDE:
         profile["in_occitanie"] = False
@@ -82,8 +117,8 @@ def build_eligibility(bot: Assistant, lang_state: gr.State | gr.Radio) -> list[A
     """
     depts = departements(bot.settings.corpus_dir)
     lang = "fr"
-    intro = gr.Markdown(t(lang, "elig_intro"))
-    with gr.Row():
+    intro = gr.Markdown(t(lang, "elig_intro"), elem_id="oc-elig-intro")
+    with gr.Row(elem_classes=["oc-elig-row"]):
         org_type = gr.Dropdown(
             _choices(lang, "org_types"), value=UNSET, label=t(lang, "org_type"), filterable=False
         )
@@ -96,34 +131,42 @@ def build_eligibility(bot: Assistant, lang_state: gr.State | gr.Radio) -> list[A
             label=t(lang, "project_type"),
             filterable=False,
         )
-    with gr.Row():
-        staff = gr.Number(label=t(lang, "staff"), minimum=0, precision=0)
-        turnover = gr.Number(label=t(lang, "turnover"), minimum=0)
-        balance = gr.Number(label=t(lang, "balance"), minimum=0)
-    with gr.Row():
+    # Numbers as text: a blank field must stay "not said" (a number input sends 0).
+    with gr.Row(elem_classes=["oc-elig-row"]):
+        staff = gr.Textbox(label=t(lang, "staff"), max_length=12, elem_id="oc-elig-staff")
+        turnover = gr.Textbox(label=t(lang, "turnover"), max_length=24, elem_id="oc-elig-turnover")
+        balance = gr.Textbox(label=t(lang, "balance"), max_length=24, elem_id="oc-elig-balance")
+        year = gr.Textbox(label=t(lang, "creation_year"), max_length=4, elem_id="oc-elig-year")
+    with gr.Row(elem_classes=["oc-elig-row"]):
         dept = gr.Dropdown(
-            _dept_choices(lang, depts), value=UNSET, label=t(lang, "departement"), filterable=True
+            _dept_choices(lang, depts),
+            value=UNSET,
+            label=t(lang, "departement"),
+            filterable=True,
+            elem_id="oc-elig-dept",
         )
         ai = gr.Radio(_yes_no(lang), value=UNSET, label=t(lang, "ai_specialist"))
     check = gr.Button(t(lang, "check"), variant="primary", elem_id="oc-elig-check")
     result = gr.Markdown(sanitize_html=True, elem_id="oc-elig-result")
 
     def run(*values: Any) -> str:
-        *fields, ui_lang = values
+        *fields, creation, ui_lang = values
         try:
-            return eligibility_html(
-                bot.eligibility(profile_from_fields(*fields), lang=ui_lang), ui_lang
-            )
+            profile = profile_from_fields(*fields, creation_year=creation)
+        except ValueError as exc:
+            return error_html(t(ui_lang, "not_a_number").format(value=str(exc)[:40]))
+        try:
+            return eligibility_html(bot.eligibility(profile, lang=ui_lang), ui_lang)
         except ValueError as exc:
             return error_html(str(exc))
 
     check.click(
         run,
-        [org_type, staff, turnover, balance, dept, sector, project, ai, lang_state],
+        [org_type, staff, turnover, balance, dept, sector, project, ai, year, lang_state],
         result,
         api_visibility="private",
     )
-    return [intro, org_type, sector, project, staff, turnover, balance, dept, ai, check]
+    return [intro, org_type, sector, project, staff, turnover, balance, dept, ai, check, year]
 
 
 def relabel(lang: str, corpus_dir: Path) -> list[Any]:
@@ -140,4 +183,5 @@ def relabel(lang: str, corpus_dir: Path) -> list[Any]:
         gr.update(label=t(lang, "departement"), choices=_dept_choices(lang, depts)),
         gr.update(label=t(lang, "ai_specialist"), choices=_yes_no(lang)),
         gr.update(value=t(lang, "check")),
+        gr.update(label=t(lang, "creation_year")),
     ]

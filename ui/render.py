@@ -42,42 +42,82 @@ def link(url: Any, label: str) -> str:
     return f'<a href="{esc(href)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
 
 
-def confidence_label(value: str, lang: str) -> str:
-    key = f"confidence.{value}"
-    label = t(lang, key)
-    return value if label == key else label
+def _display(display: Any) -> Any:
+    from assistant.display import SourceDisplay
+
+    return display or SourceDisplay.default()
 
 
-def source_card(c: dict[str, Any], lang: str) -> str:
-    """One numbered source: title, section or page, source date, confidence, link."""
-    where = [esc(c.get("section"))] if c.get("section") else []
-    if c.get("page"):
-        where.append(f"p. {esc(c.get('page'))}")
-    meta = []
-    if c.get("source_title"):
-        date = f" ({esc(c.get('source_date'))})" if c.get("source_date") else ""
-        meta.append(f"{t(lang, 'source')} : {esc(c.get('source_title'))}{date}")
-    elif c.get("source_date"):
-        meta.append(f"{t(lang, 'source_date')} : {esc(c.get('source_date'))}")
-    if c.get("confidence"):
-        meta.append(f"{t(lang, 'confidence')} : {esc(confidence_label(c['confidence'], lang))}")
+def _source_line(source: dict[str, Any], words: dict[str, str]) -> str:
+    """ "Source : « title », publisher, date · Ouvrir la source" (the link only for http(s))."""
+    parts = [f"« {esc(source['title'])} »"] if source.get("title") else []
+    parts += [esc(source[k]) for k in ("publisher", "date") if source.get(k)]
+    opened = link(source.get("url"), words["open"] + " ↗")
+    return ", ".join(parts) + (f" · {opened}" if opened else "")
+
+
+def source_card(c: dict[str, Any], lang: str, display: Any = None) -> str:
+    """One numbered source: document title and section, source, date, link, confidence in words.
+
+    ``data-n`` ties the card to the ``[n]`` markers of the answer (clicking one
+    highlights and opens its card, see ``static/chat.js``).
+    """
+    view = _display(display).citation(c, lang)
+    words = view["labels"]
+    n = esc(view.get("n"))
     parts = [
-        '<div class="oc-card" role="listitem">',
-        f'<div class="oc-card-title"><span class="oc-n">[{esc(c.get("n"))}]</span> '
-        f"<strong>{esc(c.get('title'))}</strong></div>",
+        f'<div class="oc-card oc-src-{n}" data-n="{n}" role="listitem">',
+        f'<div class="oc-card-title"><span class="oc-n">[{n}]</span> '
+        f"<strong>{esc(view['title'])}</strong></div>",
     ]
-    if where:
-        parts.append(f'<div class="oc-where">{" · ".join(where)}</div>')
-    if meta:
-        parts.append(f'<div class="oc-meta">{" · ".join(meta)}</div>')
+    if view.get("where"):
+        parts.append(f'<div class="oc-where">{esc(view["where"])}</div>')
+    if view.get("source"):
+        parts.append(
+            f'<div class="oc-meta">{esc(words["source"])} : '
+            f"{_source_line(view['source'], words)}</div>"
+        )
+    if view.get("confidence"):
+        parts.append(
+            f'<div class="oc-meta">{esc(words["reliability"])} : {esc(view["confidence"])}</div>'
+        )
+    others = view.get("others") or []
+    if others:
+        items = "".join(f"<li>{_source_line(s, words)}</li>" for s in others)
+        parts.append(
+            f"<details><summary>{esc(words['others'])} ({len(others)})</summary>"
+            f'<ul class="oc-others">{items}</ul></details>'
+        )
     if c.get("excerpt"):
         parts.append(
-            f"<details><summary>{t(lang, 'excerpt')}</summary>"
+            f'<details class="oc-excerpt-box"><summary>{t(lang, "excerpt")}</summary>'
             f'<div class="oc-excerpt">{text_html(c["excerpt"])}</div></details>'
         )
-    parts.append(link(c.get("source_url"), t(lang, "open_source")))
     parts.append("</div>")
     return "".join(parts)
+
+
+def answer_text_html(text: str, cited: set[int]) -> str:
+    """Escaped answer text whose ``[n]`` markers are links to the cards they cite."""
+    from assistant.citations import markers
+
+    out: list[str] = []
+    for line in str(text).splitlines():
+        cursor = 0
+        pieces: list[str] = []
+        for marker in markers(line):
+            pieces.append(esc(line[cursor : marker.start]))
+            refs = [
+                f'<a class="oc-ref" href="#oc-src-{n}" data-n="{n}">{n}</a>'
+                if n in cited
+                else str(n)
+                for n in marker.numbers
+            ]
+            pieces.append("[" + ", ".join(refs) + "]")
+            cursor = marker.end
+        pieces.append(esc(line[cursor:]))
+        out.append("".join(pieces))
+    return "<br>".join(out)
 
 
 def contact_card(c: dict[str, Any], lang: str) -> str:
@@ -94,20 +134,27 @@ def contact_card(c: dict[str, Any], lang: str) -> str:
     return "".join(parts)
 
 
-def answer_html(data: dict[str, Any], ui_lang: str) -> str:
-    """An answer (``Answer.to_dict()``) as one HTML block: text, notice, cards."""
+def answer_html(data: dict[str, Any], ui_lang: str, display: Any = None) -> str:
+    """An answer (``Answer.to_dict()``) as one HTML block: text, notice, details, cards."""
     lang = data.get("lang") or ui_lang
+    citations = data.get("citations") or []
+    cited = {int(c["n"]) for c in citations if str(c.get("n", "")).isdigit()}
     parts = [f'<div class="oc-answer" lang="{esc(lang)}">']
     if data.get("notice"):
         parts.append(f'<p class="oc-notice">{text_html(data["notice"])}</p>')
-    parts.append(f'<div class="oc-text">{text_html(data.get("answer", ""))}</div>')
-    citations = data.get("citations") or []
+    parts.append(f'<div class="oc-text">{answer_text_html(data.get("answer", ""), cited)}</div>')
+    details = details_html(data, ui_lang)
+    if details:  # the planner's structured details, folded under the direct answer
+        parts.append(
+            f'<details class="oc-details"><summary>{esc(t(ui_lang, "details"))}</summary>'
+            f"{details}</details>"
+        )
     if citations:
         parts.append(
             f'<div class="oc-sources" role="list" aria-label="{esc(t(ui_lang, "sources"))}">'
             f'<div class="oc-sources-title">{esc(t(ui_lang, "sources"))}</div>'
         )
-        parts.extend(source_card(c, ui_lang) for c in citations)
+        parts.extend(source_card(c, ui_lang, display) for c in citations)
         parts.append("</div>")
     contacts = data.get("contacts") or []
     if contacts:
@@ -120,6 +167,29 @@ def answer_html(data: dict[str, Any], ui_lang: str) -> str:
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def details_html(data: dict[str, Any], ui_lang: str) -> str:
+    """Eligibility verdicts and calculations of an answer ("" when it has none)."""
+    parts: list[str] = []
+    eligibility = data.get("eligibility")
+    if isinstance(eligibility, dict) and eligibility.get("results"):
+        parts.append(eligibility_html({**eligibility, "text": ""}, ui_lang))
+    derivations = [d for d in data.get("derivations") or [] if d.get("expression")]
+    if derivations:
+        items = "".join(f"<li>{esc(d['expression'])}</li>" for d in derivations)
+        parts.append(
+            f'<div class="oc-meta">{esc(t(ui_lang, "calculation"))} :</div><ul>{items}</ul>'
+        )
+    return "".join(parts)
+
+
+def searching_html(ui_lang: str) -> str:
+    """The assistant's bubble while it searches: visible at once, announced politely."""
+    return (
+        '<div class="oc-searching" aria-busy="true">'
+        f'<p class="oc-meta" role="status">{esc(t(ui_lang, "searching"))}</p></div>'
+    )
 
 
 def question_html(question: str) -> str:
@@ -140,6 +210,9 @@ def error_html(message: str) -> str:
     return f'<div class="oc-answer oc-error" role="alert">⚠️ {text_html(message)}</div>'
 
 
+#: matches first, then "à vérifier", then non-matches
+VERDICT_ORDER = {"ok": 0, "check": 1, "no": 2}
+
 VERDICT_CLASS = {
     "correspond": "ok",
     "eligible": "ok",
@@ -156,43 +229,61 @@ def eligibility_html(result: dict[str, Any], lang: str) -> str:
     if sme:
         label = sme.get("label") or sme.get("category") if isinstance(sme, dict) else sme
         parts.append(f'<p class="oc-notice">{esc(t(lang, "sme_category"))} : {esc(label)}</p>')
-    results = result.get("results") or []
+    results = sorted(
+        result.get("results") or [],
+        key=lambda r: VERDICT_ORDER.get(VERDICT_CLASS.get(str(r.get("verdict", "")).lower()), 1),
+    )
+    matching = [r for r in results if VERDICT_CLASS.get(str(r.get("verdict", "")).lower()) != "no"]
+    rest = results[len(matching) :]
     parts.append(f'<div class="oc-sources" role="list" aria-label="{esc(t(lang, "verdicts"))}">')
-    for r in results:
-        verdict = str(r.get("verdict", ""))
-        css = VERDICT_CLASS.get(verdict.lower(), "check")
-        parts.append(
-            f'<div class="oc-card oc-verdict oc-{css}" role="listitem">'
-            f"<strong>{esc(r.get('scheme_name'))}</strong> "
-            f'<span class="oc-badge">{esc(verdict)}</span>'
-        )
-        reasons = r.get("reasons") or []
-        if reasons:
-            parts.append("<ul>" + "".join(f"<li>{text_html(x)}</li>" for x in reasons) + "</ul>")
-        missing = r.get("missing") or []
-        if missing:
-            names = t(lang, "fields")
-            parts.append(
-                f'<div class="oc-meta">{esc(t(lang, "missing"))} : '
-                f"{esc(', '.join(str(names.get(m, m)) for m in missing))}</div>"
-            )
-        cites = r.get("citations") or []
-        if cites:
-            titles = []
-            for c in cites:
-                if isinstance(c, dict):
-                    title = c.get("title") or c.get("source_title") or c.get("doc_id")
-                    titles.append(link(c.get("url") or c.get("source_url"), title) or esc(title))
-                else:
-                    titles.append(esc(c))
-            parts.append(
-                f'<div class="oc-meta">{esc(t(lang, "sources"))} : {" ; ".join(titles)}</div>'
-            )
-        parts.append("</div>")
+    parts.extend(_verdict_card(r, lang) for r in matching)
     parts.append("</div>")
+    if rest:
+        parts.append(
+            f'<details class="oc-no-match"><summary>'
+            f"{esc(t(lang, 'no_match_group').format(n=len(rest)))}</summary>"
+            f'<div class="oc-sources" role="list" aria-label="{esc(t(lang, "verdicts"))}">'
+            + "".join(_verdict_card(r, lang) for r in rest)
+            + "</div></details>"
+        )
     if result.get("follow_up_question"):
         parts.append(f'<p class="oc-notice">{text_html(result["follow_up_question"])}</p>')
     if not results and result.get("text"):
         parts.append(f'<div class="oc-text">{text_html(result["text"])}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _verdict_card(r: dict[str, Any], lang: str) -> str:
+    """One scheme: name, verdict in words, reasons, missing facts, sources."""
+    parts: list[str] = []
+    verdict = str(r.get("verdict", ""))
+    css = VERDICT_CLASS.get(verdict.lower(), "check")
+    shown = t(lang, "verdict_labels").get(verdict.lower(), verdict)
+    parts.append(
+        f'<div class="oc-card oc-verdict oc-{css}" role="listitem">'
+        f"<strong>{esc(r.get('scheme_name'))}</strong> "
+        f'<span class="oc-badge">{esc(shown)}</span>'
+    )
+    reasons = r.get("reasons") or []
+    if reasons:
+        parts.append("<ul>" + "".join(f"<li>{text_html(x)}</li>" for x in reasons) + "</ul>")
+    missing = r.get("missing") or []
+    if missing:
+        names = t(lang, "fields")
+        parts.append(
+            f'<div class="oc-meta">{esc(t(lang, "missing"))} : '
+            f"{esc(', '.join(str(names.get(m, m)) for m in missing))}</div>"
+        )
+    cites = r.get("citations") or []
+    if cites:
+        titles = []
+        for c in cites:
+            if isinstance(c, dict):
+                title = c.get("title") or c.get("source_title") or c.get("doc_id")
+                titles.append(link(c.get("url") or c.get("source_url"), title) or esc(title))
+            else:
+                titles.append(esc(c))
+        parts.append(f'<div class="oc-meta">{esc(t(lang, "sources"))} : {" ; ".join(titles)}</div>')
     parts.append("</div>")
     return "".join(parts)

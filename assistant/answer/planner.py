@@ -249,6 +249,8 @@ class Planner:
             return "eligibility"
         if self_described and self.ask_what.search(norm):
             return "eligibility"
+        if self_described and "?" not in question and not self._asks_something(norm):
+            return "eligibility"  # "on est 3 à Perpignan, startup IA santé": what is there for us
         if context.eligibility_active:
             short_reply = len(question.split()) <= 8 and "?" not in question
             if context.pending_field and short_reply:
@@ -258,6 +260,10 @@ class Planner:
             if not described.is_empty() and self.reader.signals(described) and self_described:
                 return context.last_intent or "eligibility"
         return None
+
+    def _asks_something(self, norm: str) -> bool:
+        """Whether a message names a kind of answer (an amount, a date, whom to contact…)."""
+        return any(cue.search(norm) for cue in self.intents.values())
 
     def _envelopes(
         self, question: str, norm: str, context: Context

@@ -16,13 +16,28 @@
     }
   }).catch(() => {});
 
-  const CONFIDENCE = { confirmed: "confirmée", reported: "rapportée par la presse", unverified: "non vérifiée", estimated: "estimée" };
-  const confidence = (value) => CONFIDENCE[value] || value;
+  const PASSAGES = 5;
+  // Confidence in words (the server sends them with each citation; these are for the fact cards).
+  const CONFIDENCE = { confirmed: "confirmé par plusieurs sources", "seed-only": "une seule source : article de presse", uncertain: "à vérifier : information possiblement datée" };
+  const confidence = (value) => CONFIDENCE[value] || "";
+
+  /** What a card shows (server-made words; a bare fallback for an older server). */
+  function view(c) {
+    if (c.display) return c.display;
+    return { n: c.n, title: c.title, where: c.section || "", confidence: confidence(c.confidence), others: [],
+             source: { title: c.source_title, publisher: c.source_publisher || "", date: c.source_date || "", url: c.source_url } };
+  }
+
+  function origin(source) {
+    if (!source) return "";
+    return [source.title ? "« " + source.title + " »" : "", source.publisher, source.date].filter(Boolean).join(", ");
+  }
 
   function sourceLine(c) {
-    const where = [c.section, c.page ? "p. " + c.page : ""].filter(Boolean).join(", ");
-    const origin = [c.source_title, c.source_date].filter(Boolean).join(", ");
-    return "[" + c.n + "] " + c.title + (where ? " — " + where : "") + (origin ? " (" + origin + ")" : "");
+    const v = view(c);
+    const from = origin(v.source);
+    const url = v.source && safeUrl(v.source.url);
+    return "[" + c.n + "] " + v.title + (v.where ? " — " + v.where : "") + (from ? " (" + from + ")" : "") + (url ? " " + url : "");
   }
 
   /** Plain text for the clipboard: the answer, then its numbered sources. */
@@ -47,16 +62,34 @@
     ]);
     if (env.beneficiaries && env.beneficiaries.length) card.append(el("p", { text: "Cible : " + env.beneficiaries.join(", ") }));
     if (env.sectors && env.sectors.length) card.append(el("p", { text: "Secteurs : " + env.sectors.join(", ") }));
-    if (env.confidence) card.append(el("p", { class: "meta", text: "Fiabilité : " + confidence(env.confidence) }));
+    if (confidence(env.confidence)) card.append(el("p", { class: "meta", text: "Fiabilité : " + confidence(env.confidence) }));
     if (env.sources && env.sources.length) {
       const list = el("ul", { class: "meta", "aria-label": "Sources de " + env.name });
-      for (const s of env.sources) list.append(el("li", { text: [s.title, s.date].filter(Boolean).join(" — ") }));
+      for (const s of env.sources) {
+        const item = el("li", { text: [s.publisher || s.title, s.date].filter(Boolean).join(", ") });
+        const href = safeUrl(s.url);
+        if (href) item.append(" ", el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: "ouvrir" , "aria-label": "Ouvrir : " + (s.title || s.publisher) }));
+        list.append(item);
+      }
       card.append(list);
     }
     return card;
   }
 
-  function render(data, question, ms) {
+  /** One passage: [n] when the answer cites it, title, where, source, confidence, excerpt, link. */
+  function passageItem(c, words, cited) {
+    const v = view(c);
+    const text = el("p", { class: "excerpt" });
+    highlight(text, c.excerpt || "", words);
+    const head = el("h3", {}, [cited ? el("span", { class: "n", text: "[" + c.n + "] " }) : null, v.title]);
+    const meta = [v.where, origin(v.source), v.confidence ? "fiabilité : " + v.confidence : ""].filter(Boolean).join(" · ");
+    const item = el("li", { class: "passage" + (cited ? "" : " extra") }, [head, el("p", { class: "meta", text: meta }), text]);
+    const href = v.source && safeUrl(v.source.url);
+    if (href) item.append(el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: "Ouvrir la source" }));
+    return item;
+  }
+
+  function render(data, question, ms, found) {
     current = data;
     $("answer").replaceChildren();
     for (const line of data.answer.split("\n")) $("answer").append(el("p", { text: line }));
@@ -74,20 +107,20 @@
     contacts.hidden = !(data.contacts && data.contacts.length);
 
     const words = terms(question);
+    // The cited passages, then the best others: always the top five with the answer.
     const passages = $("passages");
     passages.replaceChildren();
+    const key = (c) => c.doc_id + "|" + (c.excerpt || "").slice(0, 80);
+    const shown = new Set();
     for (const c of data.citations || []) {
-      const text = el("p", { class: "excerpt" });
-      highlight(text, c.excerpt || "", words);
-      const meta = [c.section, c.page ? "p. " + c.page : "", c.source_title, c.source_date, c.confidence ? "fiabilité : " + confidence(c.confidence) : ""].filter(Boolean).join(" · ");
-      const item = el("li", { class: "passage", value: c.n }, [
-        el("h3", { text: "[" + c.n + "] " + c.title }),
-        el("p", { class: "meta", text: meta }),
-        text,
-      ]);
-      const href = safeUrl(c.source_url);
-      if (href) item.append(el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: "Ouvrir la source" }));
-      passages.append(item);
+      shown.add(key(c));
+      passages.append(passageItem(c, words, true));
+    }
+    for (const c of found || []) {
+      if (passages.children.length >= Math.max(PASSAGES, (data.citations || []).length)) break;
+      if (shown.has(key(c))) continue;
+      shown.add(key(c));
+      passages.append(passageItem(c, words, false));
     }
 
     const cited = new Set((data.citations || []).map((c) => c.doc_id));
@@ -112,20 +145,34 @@
     status.textContent = "Recherche…";
     const started = performance.now();
     const filters = { audience: audience.value || null, envelope: envelope.value || null };
+    const params = new URLSearchParams({ q: question, k: String(PASSAGES) });
+    for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
     try {
-      const result = await postJson(
-        "/api/v1/ask",
-        // the exact sentences of the sources, instantly, even when the server uses an LLM
-        { question: question, filters: filters, mode: "extractive" },
-        controller.signal,
-      );
+      const [result, search] = await Promise.all([
+        postJson(
+          "/api/v1/ask",
+          // the exact sentences of the sources, instantly, even when the server uses an LLM;
+          // no "Prochaine étape" line unless the caller's question asks for it
+          { question: question, filters: filters, mode: "extractive", next_step: false },
+          controller.signal,
+        ),
+        fetch("/api/v1/search?" + params.toString(), { signal: controller.signal })
+          .then((r) => (r.ok ? r.json() : { results: [] }))
+          .catch((e) => { if (e.name === "AbortError") throw e; return { results: [] }; }),
+      ]);
       if (!result.ok) {
         status.textContent = result.status === 429
           ? "Trop de requêtes : réessayez dans " + (result.retryAfter || "quelques") + " s."
           : errorText(result);
         return;
       }
-      render(result.data, question, performance.now() - started);
+      // when the filters were set aside for the answer, the passages are unfiltered too
+      let found = search.results || [];
+      if (result.data.filters_ignored) {
+        const plain = await fetch("/api/v1/search?" + new URLSearchParams({ q: question, k: String(PASSAGES) }).toString(), { signal: controller.signal });
+        found = plain.ok ? (await plain.json()).results || [] : [];
+      }
+      render(result.data, question, performance.now() - started, found);
     } catch (e) {
       if (e.name !== "AbortError") status.textContent = "Le service ne répond pas.";
     }

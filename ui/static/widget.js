@@ -44,6 +44,11 @@
       ".close { position: absolute; top: 6px; right: 8px; width: 32px; height: 32px; border: 0; border-radius: 50%;",
       "  background: rgba(255,255,255,.9); color: #1a1a1a; font: 20px/1 system-ui, sans-serif; cursor: pointer; }",
       "iframe { border: 0; width: 100%; height: 100%; display: block; }",
+      // A phone: the panel takes the whole screen (the host page is locked behind it).
+      "@media (max-width: 599.98px) {",
+      "  .panel { top: 0; left: 0; right: 0; bottom: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; box-shadow: none; }",
+      "  .panel:not([hidden]) ~ .btn { display: none; }",
+      "}",
     ].join("\n");
     root.appendChild(style);
 
@@ -71,6 +76,23 @@
     close.setAttribute("aria-label", labels.close);
 
     var frame = null;
+    var phone = window.matchMedia ? window.matchMedia("(max-width: 599.98px)") : null;
+    var saved = null;
+    /** While the panel is full-screen, the host page does not scroll behind it. */
+    function lockHost(lock) {
+      var roots = [document.documentElement, document.body];
+      if (lock && !saved && phone && phone.matches) {
+        saved = roots.map(function (node) { return node ? node.style.getPropertyValue("overflow") : ""; });
+        roots.forEach(function (node) { if (node) node.style.setProperty("overflow", "hidden"); });
+      } else if (!lock && saved) {
+        roots.forEach(function (node, i) {
+          if (!node) return;
+          if (saved[i]) node.style.setProperty("overflow", saved[i]);
+          else node.style.removeProperty("overflow");
+        });
+        saved = null;
+      }
+    }
     function open() {
       if (!frame) {
         frame = document.createElement("iframe");
@@ -81,11 +103,13 @@
       }
       panel.hidden = false;
       button.setAttribute("aria-expanded", "true");
+      lockHost(true);
       frame.focus();
     }
     function shut() {
       panel.hidden = true;
       button.setAttribute("aria-expanded", "false");
+      lockHost(false);
       button.focus();
     }
     button.addEventListener("click", function () { if (panel.hidden) open(); else shut(); });

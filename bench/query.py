@@ -32,6 +32,7 @@ from bench.backends import ensure_index, parse_backends, settings_for
 STAGES = [
     "rewrite",
     "plan",  # the answer planner (target: <= 5 ms at p50)
+    "retrieve",  # the whole hybrid search (the four below, when the chain reports them)
     "embed_query",
     "dense_search",
     "lexical_search",

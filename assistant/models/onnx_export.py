@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 #: Bumped when the exported graph changes (inputs, outputs, opset, how it is built):
 #: an export made by another version is redone.
 EXPORT_VERSION = 1
+#: How the int8 copy is made (recorded; another recipe is redone): unsigned int8
+#: weights, one scale per output channel, the transformer's matrix products only.
+INT8_RECIPE = "dynamic-quint8-per-channel-matmul-no-head"
 OPSET = 17
 MARKER = ".exported.json"
 GRAPH_FILE = "model.onnx"
@@ -98,6 +101,7 @@ def _marker_matches(folder: Path, manifest: ModelManifest, precision: str) -> di
         return None
     if (
         data.get("export_version") != EXPORT_VERSION
+        or data.get("recipe") != _recipe(precision)
         or data.get("source_weights_sha256") != manifest.weights_sha256
         or data.get("precision") != precision
     ):
@@ -247,7 +251,11 @@ def quantize_int8(fp32_file: Path, out_file: Path, *, progress: ProgressFn | Non
 
     Only the transformer's matrix products are quantised: the two dense layers
     after pooling stay in float32 (they shape the final vector directly), and so
-    does the embedding table (a lookup, no arithmetic to speed up).
+    does the embedding table (a lookup, no arithmetic to speed up). Weights are
+    unsigned with a scale per output channel: signed weights times unsigned
+    activations saturate on CPUs without VNNI (AVX2 only, like the 2-core
+    EPYC this was measured on), and a single scale per matrix lost more
+    retrieval quality (hit@5 0.948 against 0.969 in float32).
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -261,13 +269,17 @@ def quantize_int8(fp32_file: Path, out_file: Path, *, progress: ProgressFn | Non
     quantize_dynamic(
         str(fp32_file),
         str(out_file),
-        weight_type=QuantType.QInt8,
-        per_channel=False,
+        weight_type=QuantType.QUInt8,
+        per_channel=True,
         op_types_to_quantize=["MatMul"],
         nodes_to_exclude=dense,
     )
     if progress:
         progress("quantification int8", 1, 1)
+
+
+def _recipe(precision: str) -> str:
+    return INT8_RECIPE if precision == "int8" else "torch.onnx"
 
 
 def _is_head_node(node: Any) -> bool:
@@ -413,6 +425,7 @@ def _write_marker(folder: Path, manifest: ModelManifest, precision: str) -> None
         "source_weights_sha256": manifest.weights_sha256,
         "precision": precision,
         "export_version": EXPORT_VERSION,
+        "recipe": _recipe(precision),
         "opset": OPSET,
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,

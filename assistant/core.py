@@ -18,6 +18,7 @@ from assistant.errors import IndexMismatchError, InputError
 from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.retrieval.hybrid import Filters
 from assistant.settings import Settings, get_settings
+from assistant.text.clean import first_invalid, invalid_text_message
 from assistant.text.language import detect_language
 from assistant.turn import Context, Turn
 
@@ -124,6 +125,17 @@ def check_index_matches(manifest: dict[str, Any], embedder: Embedder) -> None:
             f"{embedder.model_id} (weights {embedder.weights_sha256[:12]}…). "
             "Run `assistant index --force` to rebuild it."
         )
+    from assistant.indexer import built_encoding
+
+    if built_encoding(built) != embedder.encoding:
+        was, now = built_encoding(built), embedder.encoding
+        raise IndexMismatchError(
+            f"The index was built with the {was['backend']} encoder in {was['precision']} but "
+            f"questions would be encoded with {now['backend']} in {now['precision']}: their "
+            "vectors must come from the same encoder. Run `assistant index` to re-index with "
+            "the configured one, or set ASSISTANT_EMBEDDING_BACKEND / "
+            "ASSISTANT_EMBEDDING_QUANTIZE / ASSISTANT_EMBEDDING_DTYPE back to what built it."
+        )
     if manifest.get("chunker_version") != CHUNKER_VERSION:
         raise IndexMismatchError(
             f"The index was built by chunker v{manifest.get('chunker_version')}, this code is "
@@ -169,6 +181,7 @@ class Assistant:
             rrf_k=settings.retrieval_rrf_k,
             dense_weight=settings.retrieval_dense_weight,
             lexical_weight=settings.retrieval_lexical_weight,
+            query_max_tokens=settings.query_max_tokens,
         )
         self.scope = ScopeGuard(
             embedder,
@@ -184,6 +197,7 @@ class Assistant:
         extractive = ExtractiveComposer(self.knowledge.lexicon, weight=self.searcher.lexical.idf)
         steps = answer_steps(settings, self.knowledge, backend=llm_backend, extractive=extractive)
         self.answer_mode = steps.mode
+        self.llm_backend = steps.backend
 
         def pipeline(composer: Any, rewriter: Any = None) -> AnswerPipeline:
             return AnswerPipeline(
@@ -216,6 +230,20 @@ class Assistant:
     @property
     def manifest(self) -> dict[str, Any]:
         return self.live.manifest
+
+    def with_index(self, live: store.LiveIndex) -> Assistant:
+        """The same assistant (model, LLM backend) on another index, corpus data reloaded.
+
+        Used to switch to a new build without a restart: the new object is made
+        in the background, then swapped in between requests.
+        """
+        check_index_matches(live.manifest, self.embedder)
+        return type(self)(
+            self.settings,
+            self.embedder,
+            live,
+            llm_backend=self.llm_backend,
+        )
 
     # -- retrieval ------------------------------------------------------------
     def search(
@@ -408,6 +436,9 @@ def validate_question(question: Any, knowledge: Knowledge, lang: str | None = No
     lang = lang if lang in ("fr", "en") else "fr"
     if not isinstance(question, str):
         raise QuestionError(knowledge.text("error.question_not_text", lang))
+    code = first_invalid(question)
+    if code:
+        raise QuestionError(invalid_text_message(code, lang))
     question = " ".join(question.replace("\x00", " ").split())
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(

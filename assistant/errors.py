@@ -40,3 +40,15 @@ class KnowledgeError(AssistantError):
     The message names the file, the entry and the field; the server answers 503
     with it rather than serving answers from half-read data.
     """
+
+
+class ConfigError(AssistantError):
+    """A setting cannot be used as given (staff accounts, URLs...)."""
+
+
+class BusyError(AssistantError):
+    """The server could not start answering within the request deadline (503, retry later)."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,21 +1,24 @@
-"""Thumbs up/down left on answers, kept in a small SQLite file.
+"""Thumbs up/down left on answers, kept in the shared database (``assistant.db``).
 
-Plain ``sqlite3`` on purpose: no server to run, one file an operator can copy,
-and ``assistant feedback export`` turns it into a CSV for the editorial team.
-Every call opens its own connection, so the store is safe to share between the
-web server's threads.
+``assistant feedback export`` turns the rows into a CSV for the editorial team.
+Texts are redacted (``assistant.privacy.redact``) before they are written: a
+comment like "rappelez-moi au 06 12 34 56 78" is stored, and exported, as
+"rappelez-moi au [TEL]". The store is safe to share between the web server's
+threads (one session per call) and between replicas (one database).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from sqlalchemy import select, update
+
+from assistant.db import Database
+from assistant.db.models import Feedback
+from assistant.privacy import redact
 
 #: Columns of the export, in order.
 COLUMNS = (
@@ -32,22 +35,6 @@ COLUMNS = (
     "comment",
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    source TEXT NOT NULL DEFAULT 'chat',
-    session TEXT NOT NULL DEFAULT '',
-    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    question TEXT NOT NULL DEFAULT '',
-    answer TEXT NOT NULL DEFAULT '',
-    citations TEXT NOT NULL DEFAULT '[]',
-    lang TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL DEFAULT '',
-    comment TEXT NOT NULL DEFAULT ''
-)
-"""
-
 #: Stored text is bounded: feedback must not become a way to fill the disk.
 MAX_TEXT = 20_000
 MAX_COMMENT = 2_000
@@ -57,19 +44,17 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FeedbackStore:
-    """Append-only feedback rows; comments can be added to a row afterwards."""
+    """Append-only feedback rows; comments can be added to a row afterwards.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+    ``db`` is the shared :class:`Database`; a path opens (and migrates) an
+    embedded SQLite file, as the store did before it moved to the database.
+    """
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        return db
+    def __init__(self, db: Database | Path | str) -> None:
+        if not isinstance(db, Database):
+            db = Database(f"sqlite:///{Path(db).resolve()}")
+            db.migrate()
+        self.db = db
 
     def record(
         self,
@@ -87,41 +72,41 @@ class FeedbackStore:
         """Store one thumbs up (``rating=1``) or down (``-1``); returns the row id."""
         if rating not in (-1, 1):
             raise ValueError("rating must be 1 (up) or -1 (down)")
-        row = (
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            source[:32],
-            session[:64],
-            rating,
-            question[:MAX_TEXT],
-            answer[:MAX_TEXT],
-            json.dumps(list(citations or []), ensure_ascii=False),
-            lang[:8],
-            kind[:32],
-            comment[:MAX_COMMENT],
+        row = Feedback(
+            source=source[:32],
+            session=session[:64],
+            rating=rating,
+            question=redact(question[:MAX_TEXT]),
+            answer=redact(answer[:MAX_TEXT]),
+            citations=[str(c)[:200] for c in (citations or [])][:50],
+            lang=lang[:8],
+            kind=kind[:32],
+            comment=redact(comment[:MAX_COMMENT]),
         )
-        with closing(self._connect()) as db, db:
-            cur = db.execute(
-                "INSERT INTO feedback (created_at, source, session, rating, question, answer,"
-                " citations, lang, kind, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cur.lastrowid or 0)
+        with self.db.session() as s:
+            s.add(row)
+            s.flush()
+            return int(row.id)
 
     def add_comment(self, feedback_id: int, comment: str, session: str | None = None) -> bool:
         """Attach the optional comment to a row (only from the session that created it)."""
-        query = "UPDATE feedback SET comment = ? WHERE id = ?"
-        params: tuple[Any, ...] = (comment.strip()[:MAX_COMMENT], int(feedback_id))
+        query = update(Feedback).where(Feedback.id == int(feedback_id))
         if session is not None:
-            query += " AND session = ?"
-            params += (session,)
-        with closing(self._connect()) as db, db:
-            return db.execute(query, params).rowcount == 1
+            query = query.where(Feedback.session == session)
+        query = query.values(comment=redact(comment.strip()[:MAX_COMMENT]))
+        with self.db.session() as s:
+            return s.execute(query).rowcount == 1
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """Every row, oldest first."""
-        with closing(self._connect()) as db:
-            for row in db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id"):
-                yield dict(row)
+        """Every row, oldest first (``created_at`` as ISO text, citations as JSON text)."""
+        import json
+
+        with self.db.session() as s:
+            for row in s.scalars(select(Feedback).order_by(Feedback.id)):
+                data = {c: getattr(row, c) for c in COLUMNS}
+                data["created_at"] = row.created_at.isoformat(timespec="seconds")
+                data["citations"] = json.dumps(list(row.citations or []), ensure_ascii=False)
+                yield data
 
     def export_csv(self, out: TextIO) -> int:
         """Write every row as CSV (header first); returns the number of rows."""

@@ -7,15 +7,20 @@
 * atomic: every build goes to a new build folder (or a new server collection)
   and is published only when complete, so a crash mid-build leaves the
   previous index serving;
-* the manifest records the model id and weight hash, chunker version and
-  corpus hash, which is how a query refuses an index built by another model.
+* the manifest records the model id and weight hash, the encoder (backend
+  and precision: ONNX float32 or int8, torch float32 or bfloat16), chunker
+  version and corpus hash, which is how a query refuses an index built by
+  another model or encoder, and how ``assistant index`` knows to re-index when
+  the configured encoder changes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -24,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store
-from assistant.errors import CorpusError
+from assistant import store  # first: it sets Chroma's telemetry off before chromadb loads
+from assistant.errors import AssistantError, CorpusError
 from assistant.ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from assistant.ingest.loaders import corpus_files, corpus_hash, load_corpus
 from assistant.models.manifest import get_manifest
@@ -39,6 +44,54 @@ log = logging.getLogger(__name__)
 #: Called with (chunks embedded so far, chunks to embed).
 IndexProgress = Callable[[int, int], None]
 _WRITE_BATCH = 256
+
+
+class IndexWriteError(AssistantError):
+    """The index folder (or Chroma server) refused the new build: full, read-only...
+
+    One French sentence for the operator; the live index is untouched because a
+    build is only published once complete.
+    """
+
+
+_DISK_REASONS = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EFBIG: "fichier trop gros pour le disque (disque plein ou taille maximale atteinte)",
+    errno.EROFS: "disque en lecture seule",
+    errno.EACCES: "droits d'écriture refusés",
+    errno.EPERM: "droits d'écriture refusés",
+    errno.ENOTDIR: "un fichier occupe la place d'un dossier",
+}
+
+
+def _write_error(where: str, exc: BaseException) -> IndexWriteError:
+    if isinstance(exc, OSError):
+        reason = _DISK_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    else:  # Chroma reports SQLite's "disk I/O error" / "database or disk is full" as text
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+    return IndexWriteError(
+        f"Impossible d'écrire l'index dans {where} ({reason}) : libérez de la place ou "
+        "donnez les droits d'écriture, puis relancez « assistant index » ; l'index en "
+        "service n'a pas été modifié."
+    )
+
+
+def _check_writable(index_dir: Path) -> None:
+    """Fail before any embedding work when the index folder cannot take a new build."""
+    builds = index_dir / store.BUILDS_DIR
+    probe = builds / f".write-test-{os.getpid()}"
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as out:
+            out.write(b"\0" * 4096)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        raise _write_error(str(index_dir), exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 @dataclass
@@ -56,6 +109,8 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     problems: list[str] = field(default_factory=list)
+    #: sentences addressed to a model, removed from the indexed text
+    flagged: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -64,23 +119,59 @@ class BuildReport:
         return self.chunks / self.seconds if self.seconds else 0.0
 
 
-def _model_identity(settings: Settings) -> dict[str, Any]:
+def _model_identity(settings: Settings, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Model and encoder an index built now would record (nothing is loaded)."""
+    if embedder is not None:
+        return {
+            "id": embedder.model_id,
+            "weights_sha256": embedder.weights_sha256,
+            **embedder.encoding,
+        }
+    from assistant.models.embedder import resolve_encoding
+
     manifest = get_manifest(settings.embedding_model)
-    return {"id": manifest.id, "weights_sha256": manifest.weights_sha256}
+    return {
+        "id": manifest.id,
+        "weights_sha256": manifest.weights_sha256,
+        **resolve_encoding(settings, manifest).as_dict(),
+    }
 
 
-def is_up_to_date(settings: Settings, live: dict[str, Any] | None, c_hash: str) -> bool:
-    """True when the live index was built from this corpus, model and chunker."""
+def built_encoding(built: dict[str, Any]) -> dict[str, str]:
+    """Backend and precision an index manifest's ``embedding_model`` records.
+
+    Indexes made before the ONNX backend record only a dtype: torch built them.
+    """
+    return {
+        "backend": str(built.get("backend") or "torch"),
+        "precision": str(built.get("precision") or built.get("dtype") or "float32"),
+    }
+
+
+def _same_vectors(built: dict[str, Any], model: dict[str, Any]) -> bool:
+    """Same model weights and same encoder: the index's vectors are what we would compute."""
+    return (
+        built.get("id") == model["id"]
+        and built.get("weights_sha256") == model["weights_sha256"]
+        and built_encoding(built) == {"backend": model["backend"], "precision": model["precision"]}
+    )
+
+
+def is_up_to_date(
+    settings: Settings,
+    live: dict[str, Any] | None,
+    c_hash: str,
+    embedder: Embedder | None = None,
+) -> bool:
+    """True when the live index was built from this corpus, model, encoder and chunker."""
     if not live:
         return False
-    model = _model_identity(settings)
     return (
         live.get("format") == store.INDEX_FORMAT
         and live.get("corpus_hash") == c_hash
         and live.get("chunker_version") == CHUNKER_VERSION
         and live.get("chunk_max_tokens") == settings.chunk_max_tokens
-        and live.get("embedding_model", {}).get("id") == model["id"]
-        and live.get("embedding_model", {}).get("weights_sha256") == model["weights_sha256"]
+        and _same_vectors(live.get("embedding_model", {}), _model_identity(settings, embedder))
     )
 
 
@@ -99,7 +190,7 @@ def build_index(
         raise CorpusError(f"corpus folder {corpus_dir} does not exist (ASSISTANT_CORPUS_DIR)")
     c_hash = corpus_hash(corpus_dir)
     live = store.read_live_manifest(settings)
-    if not force and is_up_to_date(settings, live, c_hash):
+    if not force and is_up_to_date(settings, live, c_hash, embedder):
         return BuildReport(
             up_to_date=True,
             build_id=live["build_id"],
@@ -107,17 +198,30 @@ def build_index(
             chunks=live["counts"]["chunks"],
             unchanged=live["counts"]["chunks"],
             problems=list(live.get("problems", [])),
+            flagged=list(live.get("flagged", [])),
             seconds=time.perf_counter() - started,
         )
 
-    loaded = load_corpus(corpus_dir, corpus_files(corpus_dir))
+    loaded = load_corpus(
+        corpus_dir, corpus_files(corpus_dir), max_document_mb=settings.max_document_mb
+    )
     problems = [str(p) for p in loaded.problems]
     for problem in problems:
         log.warning("skipped: %s", problem)
-    if strict and problems:
-        raise CorpusError("malformed corpus files (--strict):\n  " + "\n  ".join(problems))
+    flagged = [str(f) for f in loaded.flagged]
+    for line in flagged:
+        log.warning("removed: %s", line)
+    fatal = [str(p) for p in loaded.problems if p.fatal]
+    if fatal:
+        raise CorpusError("corpus errors (fix them, then index again):\n  " + "\n  ".join(fatal))
+    if strict and (problems or flagged):
+        raise CorpusError(
+            "malformed corpus files (--strict):\n  " + "\n  ".join(problems + flagged)
+        )
     if not loaded.documents:
         raise CorpusError(f"no valid document in {corpus_dir}")
+    if not settings.chroma_url:
+        _check_writable(Path(settings.index_dir))
 
     if embedder is None:
         from assistant.models.embedder import load_embedder
@@ -128,7 +232,9 @@ def build_index(
         chunks.extend(chunk_document(document, settings.chunk_max_tokens, embedder.count_tokens))
 
     previous = _previous_chunks(settings, live, embedder)
-    report = BuildReport(documents=len(loaded.documents), chunks=len(chunks), problems=problems)
+    report = BuildReport(
+        documents=len(loaded.documents), chunks=len(chunks), problems=problems, flagged=flagged
+    )
     report.build_id = dt.datetime.now(dt.UTC).strftime("b%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
 
     vectors: dict[str, list[float]] = {}
@@ -155,7 +261,12 @@ def build_index(
     report.embed_seconds = time.perf_counter() - embed_started
 
     manifest = _manifest(settings, embedder, report, c_hash, loaded.documents, chunks)
-    _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    from chromadb.errors import ChromaError
+
+    try:
+        _write_and_publish(settings, embedder, manifest, chunks, vectors)
+    except (OSError, ChromaError) as exc:  # the partial build is already removed
+        raise _write_error(settings.chroma_url or str(settings.index_dir), exc) from exc
     report.seconds = time.perf_counter() - started
     return report
 
@@ -163,11 +274,11 @@ def build_index(
 def _previous_chunks(
     settings: Settings, live: dict[str, Any] | None, embedder: Embedder
 ) -> dict[str, Any]:
-    """Content hashes and reusable vectors of the live index (same model only)."""
+    """Content hashes and reusable vectors of the live index (same model and encoder only)."""
     empty: dict[str, Any] = {"hash_by_id": {}, "by_hash": {}}
     if not live:
         return empty
-    same_model = live.get("embedding_model", {}).get("weights_sha256") == embedder.weights_sha256
+    same_model = _same_vectors(live.get("embedding_model", {}), _model_identity(settings, embedder))
     try:
         index = store.open_live_index(settings, store.ProjectEmbeddingFunction(embedder))
         got = index.collection.get(
@@ -193,7 +304,11 @@ def _embed(
     batch_size: int,
     progress: IndexProgress | None,
 ) -> None:
-    """Embed in length-sorted groups: padding waste stays as low as one big encode call."""
+    """Embed in length-sorted groups: padding waste stays as low as one big encode call.
+
+    Groups of a few batches keep the progress bar moving; either encoder sorts
+    again inside a group, which costs nothing on sorted input.
+    """
     ordered = sorted(chunks, key=lambda c: len(c.embed_text), reverse=True)
     group = max(batch_size * 4, 32)
     done = 0
@@ -230,6 +345,8 @@ def _manifest(
             "id": embedder.model_id,
             "weights_sha256": embedder.weights_sha256,
             "dimension": embedder.dimension,
+            "backend": embedder.backend,
+            "precision": embedder.precision,
             "dtype": embedder.dtype,
         },
         "chunker_version": CHUNKER_VERSION,
@@ -249,6 +366,7 @@ def _manifest(
             for d in documents
         },
         "problems": report.problems,
+        "flagged": report.flagged,
     }
 
 

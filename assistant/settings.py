@@ -58,9 +58,20 @@ class Settings(BaseSettings):
         default="google/embeddinggemma-300m",
         description="Embedding model id (a manifest in assistant/models/manifests).",
     )
+    embedding_backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="auto = ONNX Runtime when its export is installed (`assistant models "
+        "fetch` makes it), else torch; onnx = insist on it; torch = sentence-transformers.",
+    )
+    embedding_quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="int8 = the ONNX graph with dynamically quantised weights (faster, "
+        "opt-in: it lowers retrieval quality on the golden set, see README).",
+    )
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
-        description="auto = bfloat16 on CPUs with native bf16 support, else float32.",
+        description="torch backend only: auto = bfloat16 on CPUs with native bf16 "
+        "support, else float32.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=256)
     embedding_query_cache: int = Field(
@@ -69,6 +80,14 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Question embeddings kept in memory (3 KB each; 0 = none): the example "
         "questions and the common ones cost no model call when asked again.",
+    )
+
+    # --- corpus ------------------------------------------------------------
+    max_document_mb: float = Field(
+        default=5,
+        gt=0,
+        description="Largest corpus file indexed (MB); a bigger file is skipped with a "
+        "message before any embedding work (a 50 MB file would take hours to embed).",
     )
 
     # --- chunking ----------------------------------------------------------
@@ -82,6 +101,12 @@ class Settings(BaseSettings):
     retrieval_lexical_k: int = Field(default=20, ge=1, le=200, description="BM25 candidates.")
     retrieval_rrf_k: int = Field(
         default=5, ge=1, description="Reciprocal rank fusion constant (tuned on the golden set)."
+    )
+    query_max_tokens: int = Field(
+        default=128,
+        ge=0,
+        description="Model tokens of a question used for retrieval (embedded and BM25 query; "
+        "0 = all): bounds the CPU one request costs; 128 leaves the golden set unchanged.",
     )
     retrieval_dense_weight: float = Field(default=1.0, ge=0)
     retrieval_lexical_weight: float = Field(default=1.0, ge=0)
@@ -119,11 +144,95 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=64_000, ge=1_000, description="Largest API request body accepted (bytes)."
     )
+    max_gradio_request_bytes: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="Largest body accepted by the chat's Gradio routes (the browser sends "
+        "the conversation kept in the page with each question).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For names the client; empty = the socket peer is the client.",
+    )
     answer_concurrency: int = Field(
         default=16,
         ge=1,
         le=64,
         description="Answers computed at once by the web app (others wait their turn).",
+    )
+    index_watch_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How often the server checks for a newly published index and switches "
+        "to it without a restart (0 = never; old builds it serves are then kept).",
+    )
+    request_deadline_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="Longest wait for a turn to answer; past it the client gets 503 with "
+        "Retry-After and a message to retry, instead of a held connection.",
+    )
+
+    # --- the Région's side: database, staff, hand-off, question log ---------
+    # (owned by issue 15: assistant/db/, assistant/accounts.py, ui/staff/)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the shared database (postgresql://user@host/db); "
+        "unset = the embedded SQLite file ASSISTANT_FEEDBACK_DB.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs staff session cookies and keys the hash of client addresses; "
+        "set the same value on every replica (unset = random per process).",
+    )
+    staff_users: str = Field(
+        default="",
+        description="Staff accounts 'name:role:argon2-hash' separated by spaces or newlines "
+        "(role: agent, editor or admin); see `assistant users hash`.",
+    )
+    staff_users_file: Path | None = Field(
+        default=None, description="File of staff accounts, one 'name:role:argon2-hash' a line."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Staff session cookie only sent over HTTPS (keep on in production).",
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="Lifetime of a staff session.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins in a row before an account is locked."
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="How long a locked account stays locked."
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host:port (smtps:// for TLS) to notify the team "
+        "of new hand-off tickets; unset = no e-mail.",
+    )
+    handoff_email: str = Field(
+        default="", description="Team address notified of each new hand-off ticket."
+    )
+    smtp_from: str = Field(
+        default="assistant-ia@localhost", description="Sender of the notification e-mails."
+    )
+    retention_days: int = Field(
+        default=90, ge=1, description="Question log rows, feedback and closed tickets kept (days)."
+    )
+    review_months: int = Field(
+        default=12, ge=1, description="A document whose last_reviewed is older is flagged stale."
+    )
+    reports_dir: Path = Field(
+        default=PROJECT_ROOT / "reports",
+        description="Where `assistant eval` writes its reports (the console shows the last).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/0 to share the rate limit between replicas; "
+        "unset = each process counts alone.",
+    )
+    question_log: bool = Field(
+        default=True, description="Keep the (redacted) question log the editors' console reads."
     )
 
     # --- generative mode ---------------------------------------------------
@@ -212,7 +321,26 @@ class Settings(BaseSettings):
             origins.append(origin)
         return origins
 
-    @field_validator("chroma_url")
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """Accept "10.0.0.1, 10.1.0.0/16"; every item must be an address or a network."""
+        import ipaddress
+
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        if not isinstance(value, list):
+            return value
+        for item in value:
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"ASSISTANT_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from exc
+        return [str(item).strip() for item in value]
+
+    @field_validator("chroma_url", "database_url", "smtp_url", "redis_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None

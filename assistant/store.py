@@ -8,16 +8,24 @@
   ``<prefix>__manifest`` holds the live manifest; publishing upserts that
   record.
 
+A serving process holds a *lease* on the build it answers from (a file in
+``index/leases/``, or a ``lease:...`` record next to the live record in server
+mode), refreshed while it runs. Publishing prunes old builds but never a leased
+one: a server that has not switched yet keeps its build readable.
+
 Collections always carry the project's own embedding function: Chroma's
 default one would download a model at run time.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import shutil
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +50,11 @@ LIVE_LINK = "current"
 BUILDS_DIR = "builds"
 LIVE_RECORD = "live"
 INDEX_FORMAT = 1
+LEASES_DIR = "leases"
+LEASE_PREFIX = "lease:"
+#: A lease from another host (its process cannot be checked) counts while this fresh.
+LEASE_TTL_SECONDS = 3600.0
+_lease_numbers = itertools.count(1)
 
 
 class ProjectEmbeddingFunction(EmbeddingFunction[Documents]):
@@ -179,8 +192,132 @@ def open_live_index(settings: Settings, ef: ProjectEmbeddingFunction) -> LiveInd
     return LiveIndex(manifest=manifest, collection=collection, location=location)
 
 
+def build_name(live: LiveIndex) -> str:
+    """What a lease names: the build folder (embedded) or the collection (server)."""
+    if live.manifest.get("collection") and live.location.startswith(("http://", "https://")):
+        return str(live.manifest["collection"])
+    return Path(live.location).name
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lease_is_current(lease: dict[str, Any], now: float) -> bool:
+    if lease.get("host") == socket.gethostname():
+        return _pid_alive(int(lease.get("pid", 0) or 0))
+    return now - float(lease.get("updated", 0) or 0) < LEASE_TTL_SECONDS
+
+
+class Lease:
+    """This process's claim on the build it serves (embedded or server mode)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.key = f"{socket.gethostname()}-{os.getpid()}-{next(_lease_numbers)}"
+        self.builds: list[str] = []
+        self._pointer: Any = None
+
+    def _server_pointer(self) -> Any:
+        """The server's manifest collection (client made once, not at every refresh)."""
+        if self._pointer is None:
+            self._pointer = _pointer(http_client(str(self.settings.chroma_url)), self.settings)
+        return self._pointer
+
+    def _record(self) -> dict[str, Any]:
+        return {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "builds": self.builds,
+            "updated": time.time(),
+        }
+
+    def hold(self, *builds: str) -> None:
+        """Claim ``builds`` (only them; refreshes the claim); never raises (logged instead)."""
+        self.builds = [b for b in builds if b]
+        try:
+            if self.settings.chroma_url:
+                pointer = self._server_pointer()
+                record = self._record()
+                pointer.upsert(
+                    ids=[LEASE_PREFIX + self.key],
+                    documents=[json.dumps(record)],
+                    embeddings=[[0.0]],
+                    metadatas=[{"collection": ",".join(self.builds)}],
+                )
+                return
+            folder = Path(self.settings.index_dir) / LEASES_DIR
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{self.key}.tmp"
+            tmp.write_text(json.dumps(self._record()))
+            os.replace(tmp, folder / f"{self.key}.json")
+        except Exception as exc:
+            self._pointer = None  # reconnect next time
+            log.warning("could not write the index lease: %s", exc)
+
+    def release(self) -> None:
+        try:
+            if self.settings.chroma_url:
+                self._server_pointer().delete(ids=[LEASE_PREFIX + self.key])
+            else:
+                (Path(self.settings.index_dir) / LEASES_DIR / f"{self.key}.json").unlink(
+                    missing_ok=True
+                )
+        except Exception as exc:
+            log.warning("could not release the index lease: %s", exc)
+
+
+def _pointer(client: chromadb.ClientAPI, settings: Settings) -> Any:
+    return client.get_or_create_collection(
+        f"{settings.collection_prefix}__manifest", embedding_function=None
+    )
+
+
+def leased_builds(index_dir: Path) -> set[str]:
+    """Build folders some serving process still answers from (stale leases are removed)."""
+    folder = Path(index_dir) / LEASES_DIR
+    now = time.time()
+    held: set[str] = set()
+    for path in folder.glob("*.json") if folder.is_dir() else []:
+        try:
+            lease = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if _lease_is_current(lease, now):
+            held.update(str(b) for b in lease.get("builds", []))
+        else:
+            path.unlink(missing_ok=True)
+    return held
+
+
+def leased_collections(pointer: Any) -> set[str]:
+    """Collections leased by serving processes (server mode)."""
+    got = pointer.get(include=["documents"])
+    now = time.time()
+    held: set[str] = set()
+    for record_id, doc in zip(got["ids"], got["documents"], strict=True):
+        if not record_id.startswith(LEASE_PREFIX):
+            continue
+        try:
+            lease = json.loads(doc)
+        except ValueError:
+            continue
+        if _lease_is_current(lease, now):
+            held.update(str(b) for b in lease.get("builds", []))
+    return held
+
+
 def publish_embedded(index_dir: Path, build_dir: Path, keep: int = 2) -> None:
-    """Point ``index/current`` at ``build_dir`` atomically, then prune old builds."""
+    """Point ``index/current`` at ``build_dir`` atomically, then prune old builds.
+
+    A build leased by a serving process is never pruned, however old.
+    """
     index_dir = Path(index_dir)
     link = index_dir / LIVE_LINK
     tmp = index_dir / f".{LIVE_LINK}.tmp-{os.getpid()}"
@@ -193,15 +330,16 @@ def publish_embedded(index_dir: Path, build_dir: Path, keep: int = 2) -> None:
         key=lambda p: p.stat().st_mtime,
     )
     live = link.resolve()
+    leased = leased_builds(index_dir)
     for old in builds[:-keep]:
-        if old.resolve() != live:
+        if old.resolve() != live and old.name not in leased:
             shutil.rmtree(old, ignore_errors=True)
 
 
 def publish_server(
     client: chromadb.ClientAPI, prefix: str, manifest: dict[str, Any], keep: int = 2
 ) -> None:
-    """Make ``manifest['collection']`` live on the server, then prune old builds."""
+    """Make ``manifest['collection']`` live on the server, then prune old unleased builds."""
     pointer = client.get_or_create_collection(f"{prefix}__manifest", embedding_function=None)
     pointer.upsert(
         ids=[LIVE_RECORD],
@@ -214,5 +352,7 @@ def publish_server(
         for c in client.list_collections()
         if c.name.startswith(f"{prefix}__b") and c.name != manifest["collection"]
     )
+    leased = leased_collections(pointer)
     for name in builds[: max(0, len(builds) - (keep - 1))]:
-        client.delete_collection(name)
+        if name not in leased:
+            client.delete_collection(name)

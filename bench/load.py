@@ -3,6 +3,7 @@
     python bench/load.py                      # starts `assistant serve` itself (no rate limit)
     python bench/load.py --url http://127.0.0.1:7860 --clients 20 --duration 60
     python bench/load.py --questions unique   # every question new: no query-cache hit
+    python bench/load.py --backend torch      # the server encodes with torch (own index)
 
 First a baseline in the same run (one client, no concurrency), then the load;
 prints throughput, p50, p95, errors, the ratios to the baseline and the
@@ -121,12 +122,20 @@ async def run_load(
     }
 
 
-def start_server(stack: ExitStack) -> str:
-    """``assistant serve`` on a free loopback port, without rate limit."""
+def start_server(stack: ExitStack, backend: str | None = None) -> str:
+    """``assistant serve`` on a free loopback port, without rate limit.
+
+    With ``backend`` (torch, onnx, onnx-int8), the server encodes with it, from
+    that backend's own index (built first when missing or stale).
+    """
+    from bench.backends import ensure_index, env_for
     from tests.servers import free_port, running
 
     port = free_port()
     env = {**os.environ, "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1"}
+    if backend:
+        ensure_index(backend, env)
+        env.update(env_for(backend))
     env.setdefault("ASSISTANT_FEEDBACK_DB", str(Path(tempfile.mkdtemp()) / "feedback.sqlite3"))
     cmd = [str(Path(sys.executable).with_name("assistant")), "serve", "--host", "127.0.0.1"]
     cmd += ["--port", str(port)]
@@ -149,6 +158,11 @@ def report(title: str, result: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="Running server (default: start one on loopback).")
+    parser.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="Embedding backend of the server started here (default: the settings').",
+    )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load.")
     parser.add_argument("--baseline", type=float, default=10.0, help="Seconds, one client.")
@@ -159,11 +173,15 @@ def main() -> int:
     unique = args.questions == "unique"
 
     with ExitStack() as stack:
-        url = args.url or start_server(stack)
+        url = args.url or start_server(stack, args.backend)
         base = asyncio.run(run_load(url, 1, args.baseline, args.timeout, unique))
         result = asyncio.run(run_load(url, args.clients, args.duration, args.timeout, unique))
 
-    print(f"POST /api/v1/ask on {url}, questions: {args.questions}")
+    from bench.query import cpu_model
+
+    backend = args.backend or "(settings)"
+    print(f"POST /api/v1/ask on {url}, questions: {args.questions}, backend: {backend}")
+    print(f"{cpu_model()}, {os.cpu_count()} CPUs")
     report("baseline", base)
     report("load", result)
     print(

@@ -154,3 +154,37 @@ def bot(repo_settings: Settings, embedder):
 
     live = store.open_live_index(repo_settings, store.ProjectEmbeddingFunction(embedder))
     return Assistant(repo_settings, embedder, live)
+
+
+# -- the shared database, on both engines ------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    """One real PostgreSQL server for the whole test session (Debian's package)."""
+    from tests.dbservers import postgres_server
+
+    with postgres_server() as server:
+        yield server.url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path: Path):
+    """A migrated, empty :class:`assistant.db.Database` on SQLite, then on PostgreSQL."""
+    from assistant.db import Database
+
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'assistant.sqlite3'}")
+    else:
+        from tests.dbservers import create_database
+
+        db = Database(create_database(request.getfixturevalue("postgres_admin_url")))
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def golden_report(bot):
+    """The golden set on the session's assistant, evaluated once (quality and int8 gates)."""
+    from assistant.evaluation import run_evaluation
+
+    return run_evaluation(bot, baseline=True)

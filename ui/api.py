@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core import MAX_QUESTION_CHARS
 from assistant.eligibility.form import ProfileFields
-from assistant.errors import InputError, KnowledgeError
+from assistant.errors import BusyError, InputError, KnowledgeError
 
 if TYPE_CHECKING:
     from assistant.core import Answer, Assistant
@@ -33,6 +34,38 @@ DATA_ERROR_DETAIL = (
 
 
 # -- request and response schemas (they make /docs useful) --------------------
+class ErrorOut(BaseModel):
+    """Every error but 422: one sentence saying what to do (French first)."""
+
+    detail: str
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+#: Errors every API route may answer, documented once (see ``ui/security.py``).
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Malformed request (e.g. a CORS preflight from an origin not allowed)."),
+    405: _error("Wrong method for this path (`Allow` says which)."),
+    429: _error("Rate limit reached for this client; `Retry-After` says when to retry."),
+    500: _error("Unexpected error (reported in the server log)."),
+}
+#: Routes that compute an answer may also be busy or find their data broken.
+ANSWER_ERRORS: dict[int | str, dict[str, Any]] = {
+    **COMMON_ERRORS,
+    503: _error(
+        "No turn to answer within ASSISTANT_REQUEST_DEADLINE_SECONDS (with `Retry-After`), "
+        "or the reference data is being repaired."
+    ),
+}
+#: Routes with a JSON body.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ANSWER_ERRORS,
+    413: _error("Body larger than ASSISTANT_MAX_REQUEST_BYTES."),
+}
+
+
 class Turn(BaseModel):
     """One earlier message of the conversation."""
 
@@ -58,8 +91,10 @@ class AskRequest(BaseModel):
     """A question, the conversation so far, and optional language and filters."""
 
     question: str = Field(
-        description=f"The question (at most {MAX_QUESTION_CHARS} characters).",
+        description=f"The question (at most {MAX_QUESTION_CHARS} characters once runs of "
+        "spaces are collapsed; no control characters).",
         examples=["Quel est le budget du Plan IA Occitanie ?"],
+        json_schema_extra={"maxLength": MAX_QUESTION_CHARS},
     )
     history: list[Turn] = Field(default_factory=list, max_length=2 * MAX_HISTORY_TURNS)
     lang: Literal["fr", "en"] | None = Field(
@@ -251,14 +286,89 @@ def sse_events(
             else:
                 final = with_display(dict(event["answer"]), display, lang)
                 yield sse("final", {**final, "replaced": event["replaced"]})
+    except BusyError as exc:
+        yield sse("error", {"detail": str(exc)})
     except Exception:
         log.exception("answer stream failed")
         yield sse("error", {"detail": "internal error while answering"})
 
 
+def busy_response(exc: BusyError) -> JSONResponse:
+    """503 with ``Retry-After``: no turn to answer came within the request deadline."""
+    return JSONResponse(
+        {"detail": str(exc)},
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _printable(text: str) -> str:
+    """Text that JSON-encodes whatever it holds (lone surrogates become escapes)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """FastAPI's error list without the echoed input: nothing of the request is sent back.
+
+    Echoing the input made the handler itself crash on a lone surrogate (500) and
+    repeated whatever personal data the client had sent.
+    """
+    out = []
+    for error in errors or []:
+        try:
+            loc = [p if isinstance(p, int) else _printable(str(p)) for p in error.get("loc", ())]
+            out.append(
+                {
+                    "type": _printable(str(error.get("type", "value_error"))),
+                    "loc": loc,
+                    "msg": _printable(str(error.get("msg", ""))),
+                }
+            )
+        except Exception:  # an error handler must never raise
+            out.append({"type": "value_error", "loc": ["body"], "msg": "invalid request"})
+    return out
+
+
+def input_error(exc: Exception, loc: list[Any]) -> HTTPException:
+    """422 for an ``InputError``, in the documented shape (a list of ``{loc, msg, type}``)."""
+    detail = [{"type": "value_error", "loc": loc, "msg": _printable(str(exc))}]
+    return HTTPException(status_code=422, detail=detail)
+
+
+def install_error_handlers(app: Any) -> None:
+    """Errors that are answers, not crashes (registered on the FastAPI app); none raises."""
+    from fastapi.exceptions import RequestValidationError
+
+    async def on_busy(_request: Any, exc: Exception) -> JSONResponse:
+        return busy_response(exc)  # type: ignore[arg-type]
+
+    async def on_invalid(_request: Any, exc: Exception) -> JSONResponse:
+        try:
+            errors = validation_errors(exc.errors())  # type: ignore[attr-defined]
+        except Exception:
+            errors = [{"type": "value_error", "loc": ["body"], "msg": "invalid request"}]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    async def on_crash(_request: Any, exc: Exception) -> JSONResponse:
+        log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse(
+            {"detail": "Erreur interne : réessayez plus tard. (Internal error.)"}, status_code=500
+        )
+
+    app.add_exception_handler(BusyError, on_busy)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(Exception, on_crash)
+
+
 # -- routes --------------------------------------------------------------------
-def build_router(bot: Assistant) -> APIRouter:
-    """Routes bound to the one ``Assistant`` of the process."""
+def build_router(
+    bot: Assistant, checks: dict[str, Callable[[], dict[str, Any]]] | None = None
+) -> APIRouter:
+    """Routes bound to the one ``Assistant`` of the process.
+
+    ``checks``: other dependencies ``/readyz`` reports (database, rate-limit store...),
+    each a function returning ``{"status": "ok" | "down" | ..., ...}``.
+    """
     router = APIRouter()
 
     @router.get("/healthz", tags=["probes"])
@@ -266,19 +376,39 @@ def build_router(bot: Assistant) -> APIRouter:
         """The process is up (no model call)."""
         return {"status": "ok"}
 
-    @router.get("/readyz", tags=["probes"])
+    @router.get("/readyz", tags=["probes"], responses={503: {"description": "Not ready."}})
     def readyz() -> JSONResponse:
-        """Model and index are loaded: the app can answer."""
+        """Model and index are loaded and the index can be read: the app can answer.
+
+        ``index`` is the build in use (it changes when a new one is published);
+        503 when that build cannot be read (deleted, corrupt).
+        """
+        live = getattr(bot, "live", None)
         manifest = getattr(bot, "manifest", None) or {}
         embedder = getattr(bot, "embedder", None)
-        ready = embedder is not None and bool(manifest)
-        body = {
-            "status": "ready" if ready else "loading",
+        status = "ready" if embedder is not None and manifest else "loading"
+        if status == "ready":
+            try:
+                live.collection.count()
+                if not str(live.location).startswith("http") and not Path(live.location).is_dir():
+                    raise FileNotFoundError(live.location)
+            except Exception as exc:
+                log.error("readiness: index %s unreadable: %s", manifest.get("build_id"), exc)
+                status = "index unreadable"
+        body: dict[str, Any] = {
+            "status": status,
             "model": getattr(embedder, "model_id", None),
             "index": manifest.get("build_id"),
             "chunks": manifest.get("counts", {}).get("chunks"),
         }
-        return JSONResponse(body, status_code=200 if ready else 503)
+        # Answering needs only the model and the index: a database or Redis that is
+        # down makes the replica "degraded" (hand-off unavailable), not unready.
+        dependencies = {name: check() for name, check in (checks or {}).items()}
+        if dependencies:
+            body["dependencies"] = dependencies
+            if status == "ready" and any(d.get("status") != "ok" for d in dependencies.values()):
+                body["status"] = "degraded"
+        return JSONResponse(body, status_code=200 if status == "ready" else 503)
 
     def _ask(request: AskRequest) -> Answer:
         history = [t.model_dump() for t in request.history]
@@ -289,9 +419,9 @@ def build_router(bot: Assistant) -> APIRouter:
             )
             return bot.ask(request.question, **kwargs)
         except InputError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
+            raise input_error(exc, ["body", "question"]) from exc
 
-    @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"])
+    @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"], responses=BODY_ERRORS)
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question with numbered citations (or a refusal with contacts)."""
         return answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
@@ -300,7 +430,7 @@ def build_router(bot: Assistant) -> APIRouter:
         "/api/v1/ask/stream",
         tags=["api"],
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        responses={200: {"content": {"text/event-stream": {}}}, **BODY_ERRORS},
     )
     async def ask_stream(request: AskRequest) -> StreamingResponse:
         """Server-sent events: ``token`` events as the answer is written, then ``final``.
@@ -323,16 +453,22 @@ def build_router(bot: Assistant) -> APIRouter:
             )
             stream = bot.ask_stream(request.question, **kwargs)
         except InputError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
+            raise input_error(exc, ["body", "question"]) from exc
         return StreamingResponse(
             sse_events(stream, getattr(bot, "display", None), request.lang),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
-    @router.get("/api/v1/search", response_model=SearchResponse, tags=["api"])
+    @router.get(
+        "/api/v1/search", response_model=SearchResponse, tags=["api"], responses=ANSWER_ERRORS
+    )
     def search(
-        q: str = Query("", description="Search text (the question)."),
+        q: str = Query(
+            "",
+            description=f"Search text (the question, at most {MAX_QUESTION_CHARS} characters).",
+            json_schema_extra={"maxLength": MAX_QUESTION_CHARS},
+        ),
         k: int | None = Query(None, ge=1, le=20),
         audience: str | None = Query(None, max_length=64),
         envelope: str | None = Query(None, max_length=64),
@@ -341,9 +477,11 @@ def build_router(bot: Assistant) -> APIRouter:
     ) -> dict[str, Any]:
         """The best passages for ``q`` (hybrid retrieval), for the call-centre view."""
         if len(q) > MAX_QUESTION_CHARS:
-            raise HTTPException(
-                status_code=422,
-                detail=f"the query is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+            raise input_error(
+                ValueError(
+                    f"the query is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}."
+                ),
+                ["query", "q"],
             )
         if not q.strip():
             return {"query": "", "results": [], "message": "Saisissez une question à rechercher."}
@@ -353,7 +491,10 @@ def build_router(bot: Assistant) -> APIRouter:
             from assistant.core import Filters
 
             kwargs["filters"] = Filters(**raw)
-        results = bot.search(q.strip(), **kwargs)
+        try:
+            results = bot.search(q.strip(), **kwargs)
+        except InputError as exc:
+            raise input_error(exc, ["query", "q"]) from exc
         display = getattr(bot, "display", None)
         lang = "en" if language == "en" else "fr"
         rows = [c.to_dict() for c in results]
@@ -361,24 +502,26 @@ def build_router(bot: Assistant) -> APIRouter:
             rows = [{**r, "display": display.citation(r, lang)} for r in rows]
         return {"query": q.strip(), "results": rows}
 
-    @router.post("/api/v1/eligibility", response_model=EligibilityOut, tags=["api"])
+    @router.post(
+        "/api/v1/eligibility", response_model=EligibilityOut, tags=["api"], responses=BODY_ERRORS
+    )
     def eligibility(profile: ProfileIn) -> dict[str, Any]:
         """Verdicts per scheme for an organisation profile, with reasons and citations."""
         data = {k: v for k, v in profile.model_dump(exclude={"lang"}).items() if v is not None}
         try:
             return bot.eligibility(data, lang=profile.lang)
         except InputError as exc:  # unknown organisation type, sector...
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
+            raise input_error(exc, ["body"]) from exc
         except KnowledgeError as exc:  # a broken data file: not the client's fault
             log.error("eligibility data error: %s", exc)
             raise HTTPException(status_code=503, detail=DATA_ERROR_DETAIL) from exc
 
-    @router.get("/api/v1/envelopes", tags=["api"])
+    @router.get("/api/v1/envelopes", tags=["api"], responses=COMMON_ERRORS)
     def envelopes() -> list[dict[str, Any]]:
         """The plan's envelopes (amount, target, sources), for fact cards."""
         return bot.envelopes()
 
-    @router.get("/api/v1/contacts", tags=["api"])
+    @router.get("/api/v1/contacts", tags=["api"], responses=COMMON_ERRORS)
     def contacts() -> list[dict[str, Any]]:
         """Who to contact (no phone numbers or e-mails: the sources give none)."""
         return bot.contacts()

@@ -5,16 +5,28 @@ localStorage with a per-process secret): each browser keeps its own, a reload
 keeps it, "Nouvelle conversation" clears it, and the server keeps nothing but
 the feedback people choose to leave. What is stored is the plain question and
 the answer's JSON; HTML is re-rendered (and escaped) from it on every display.
+
+Because the conversation comes back from the browser, anything in it may be
+forged (``/gradio_api/queue/join`` accepts any JSON). Each exchange the server
+answers is therefore signed (HMAC with a per-process secret, like the
+encryption of the browser state) and a 👍/👎 is recorded only for an exchange
+whose signature holds: feedback cannot become a way to store arbitrary text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import secrets
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from assistant.errors import BusyError
 from assistant.errors import InputError as QuestionError
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
@@ -24,6 +36,7 @@ from ui.render import answer_html, draft_html, error_html, question_html, search
 if TYPE_CHECKING:
     from assistant.core import Assistant
     from assistant.feedback import FeedbackStore
+    from ui.staff import Staff
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +99,32 @@ def last_context(conv: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def exchange_signature(secret: bytes, sid: str, ex: dict[str, Any]) -> str:
+    """HMAC of what feedback stores about an exchange (question, answer, sources, lang, kind).
+
+    Only strings are signed: the browser state is JSON that went through
+    JavaScript, where numbers may come back written differently.
+    """
+    a = ex.get("a") if isinstance(ex.get("a"), dict) else {}
+    citations = a.get("citations") if isinstance(a.get("citations"), list) else []
+    payload = [
+        str(sid),
+        str(ex.get("q", "")),
+        str(a.get("answer", "")),
+        [str(c.get("doc_id", "")) if isinstance(c, dict) else "" for c in citations],
+        str(a.get("lang", "")),
+        str(a.get("kind", "")),
+    ]
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hmac.new(secret, data, hashlib.sha256).hexdigest()
+
+
+def signed_by_server(secret: bytes, sid: str, ex: dict[str, Any]) -> bool:
+    """True when ``ex`` is an exchange this process answered, unchanged."""
+    sig = ex.get("sig")
+    return isinstance(sig, str) and hmac.compare_digest(sig, exchange_signature(secret, sid, ex))
+
+
 def format_date(value: str, lang: str) -> str:
     """2026-11-27 → 27/11/2026 in French; unchanged otherwise."""
     parts = value.split("-")
@@ -94,15 +133,25 @@ def format_date(value: str, lang: str) -> str:
     return value or "?"
 
 
-def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
-    """The chat page, French first with an English switch."""
+def build_chat(
+    bot: Assistant,
+    feedback: FeedbackStore,
+    secret: bytes | None = None,
+    staff: Staff | None = None,
+) -> gr.Blocks:
+    """The chat page, French first with an English switch.
+
+    ``secret`` signs the exchanges (a fresh one per process by default);
+    ``staff`` (the Région's side, ``ui/staff``) adds "Parler à un conseiller".
+    """
+    secret = secret or secrets.token_bytes(32)
     sources_date = bot.sources_date()
     display = getattr(bot, "display", None)
 
     def disclaimer(lang: str) -> str:
         return t(lang, "disclaimer").format(date=format_date(sources_date, lang))
 
-    with gr.Blocks(title=t("fr", "title"), fill_width=False) as demo:
+    with gr.Blocks(title=t("fr", "title"), fill_width=False, analytics_enabled=False) as demo:
         store = gr.BrowserState(new_conversation(), storage_key="occitanie-ia-conversation")
         feedback_id = gr.State(None)
         pending = gr.State("")  # the question being answered (shown at once, answered next)
@@ -149,6 +198,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                     )
                     comment_send = gr.Button(t("fr", "feedback_send"), scale=1)
                 new = gr.Button(t("fr", "new"), elem_id="oc-new", size="sm")
+                if staff is not None:
+                    handoff_parts = build_handoff(staff)
                 examples_title = gr.Markdown(f"### {t('fr', 'examples')}")
                 example_headers: list[gr.Markdown] = []
                 example_buttons: list[gr.Button] = []
@@ -177,7 +228,7 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             shown.append({"role": "assistant", "content": searching_html(ui_lang)})
             return shown, "", message or ""
 
-        def respond(message: str, conv: Any, ui_lang: str):
+        def respond(message: str, conv: Any, ui_lang: str, request: gr.Request):
             """Stream the answer: the draft as an LLM writes it, then the checked answer.
 
             In extractive mode there is no draft: the answer comes whole at once.
@@ -187,6 +238,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             conv["ui_lang"] = ui_lang
             message = message or ""
             hide = gr.update(visible=False)
+            if staff is not None:  # the question log counts this question as the chat's
+                chat_origin(staff, request)
             try:
                 events = bot.ask_stream(
                     message,
@@ -207,8 +260,10 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                         bubble = {"role": "assistant", "content": draft_html(draft, ui_lang)}
                         yield [*shown, bubble], gr.skip(), gr.skip(), hide, None
                         continue
-                    data = dict(event["answer"])  # its eligibility verdicts fold under it
-                    conv["exchanges"].append({"q": message.strip(), "a": data})
+                    data = dict(event["answer"])
+                    exchange = {"q": message.strip(), "a": data}
+                    exchange["sig"] = exchange_signature(secret, conv["sid"], exchange)
+                    conv["exchanges"].append(exchange)
             except QuestionError:
                 conv["exchanges"].append(
                     {
@@ -216,6 +271,8 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                         "error": t(ui_lang, "too_long").format(n=len(message)),
                     }
                 )
+            except BusyError:
+                conv["exchanges"].append({"q": message.strip(), "error": t(ui_lang, "busy")})
             except Exception:  # never leave the user with a spinner and no word
                 log.exception("chat answer failed")
                 conv["exchanges"].append(
@@ -226,18 +283,20 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
 
         outputs = [chatbot, store, question, feedback_row, feedback_id]
         shown_first = [chatbot, question, pending]
+        answered = []
         for trigger, source in (
             (send.click, question),
             (question.submit, question),
             *((button.click, button) for button in example_buttons),
         ):
-            trigger(
+            event = trigger(
                 show_question,
                 [source, store, lang],
                 shown_first,
                 queue=False,
                 api_visibility="private",
             ).then(respond, [pending, store, lang], outputs, api_visibility="private")
+            answered.append(event)
 
         def reset(ui_lang: str):
             return [], new_conversation(ui_lang), "", gr.update(visible=False), None
@@ -248,8 +307,14 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         def on_like(conv: Any, data: gr.LikeData):
             conv = _conv(conv)
             index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-            ex = exchange_at(conv, int(index))
-            if ex is None or not ex.get("a") or not isinstance(data.liked, bool):
+            try:
+                ex = exchange_at(conv, int(index))
+            except (TypeError, ValueError):
+                ex = None
+            if ex is None or not isinstance(ex.get("a"), dict) or not isinstance(data.liked, bool):
+                return None, gr.update(visible=False)
+            if not signed_by_server(secret, str(conv["sid"]), ex):
+                log.warning("feedback refused: exchange not signed by this server")
                 return None, gr.update(visible=False)
             fid = feedback.record(
                 rating=1 if data.liked else -1,
@@ -332,9 +397,138 @@ def build_chat(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             """Answer one question; returns the same JSON as POST /api/v1/ask."""
             try:
                 answer = bot.ask(question, **ask_kwargs([], lang if lang == "en" else None, None))
-            except QuestionError as exc:
+            except (QuestionError, BusyError) as exc:
                 return {"error": str(exc)}
             return answer_payload(answer)
 
         gr.api(ask, api_name="ask")
+        if staff is not None:
+            wire_handoff(staff, handoff_parts, store, lang, chatbot, answered)
     return demo
+
+
+# -- "Parler à un conseiller" (issue 15) ----------------------------------------------
+def chat_origin(staff: Staff, request: gr.Request | None) -> None:
+    """Tag the coming question as the chat's (and the client's keyed hash)."""
+    from assistant.questionlog import request_origin
+
+    host = getattr(getattr(request, "client", None), "host", "") or ""
+    request_origin.set(("chat", staff.client_hash(host)))
+
+
+def build_handoff(staff: Staff) -> dict[str, Any]:
+    """The hand-off form, folded until asked for (or offered after a refusal or a 👎)."""
+    with gr.Accordion(t("fr", "handoff"), open=False, elem_id="oc-handoff") as box:
+        intro = gr.Markdown(t("fr", "handoff_intro"))
+        with gr.Row():
+            email = gr.Textbox(
+                label=t("fr", "handoff_email"), max_length=254, elem_id="oc-handoff-email"
+            )
+            phone = gr.Textbox(
+                label=t("fr", "handoff_phone"), max_length=40, elem_id="oc-handoff-phone"
+            )
+        consent = gr.Checkbox(
+            label=t("fr", "handoff_consent"), value=False, elem_id="oc-handoff-consent"
+        )
+        message = gr.Textbox(label=t("fr", "handoff_message"), max_length=2000, lines=2)
+        send = gr.Button(t("fr", "handoff_send"), elem_id="oc-handoff-send")
+        status = gr.Markdown("", elem_id="oc-handoff-status")
+    return {
+        "box": box,
+        "intro": intro,
+        "email": email,
+        "phone": phone,
+        "consent": consent,
+        "message": message,
+        "send": send,
+        "status": status,
+    }
+
+
+def wire_handoff(
+    staff: Staff, parts: dict[str, Any], store: Any, lang: Any, chatbot: Any, answered: list[Any]
+) -> None:
+    """Send the form; open it after a refusal (``answered``: the answer events) or a 👎."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.errors import InputError
+    from assistant.handoff import HandoffRequest
+    from ui.staff.handoff_api import UNAVAILABLE, confirmation
+
+    def submit(
+        conv: Any,
+        ui_lang: str,
+        email: str,
+        phone: str,
+        consent: bool,
+        text: str,
+        request: gr.Request,
+    ):
+        conv = _conv(conv)
+        last = next((ex["a"] for ex in reversed(conv["exchanges"]) if ex.get("a")), {})
+        sources = [
+            {"doc_id": c.get("doc_id", ""), "title": c.get("title", "")}
+            for c in last.get("citations", [])
+        ]
+        host = getattr(getattr(request, "client", None), "host", "") or ""
+        try:
+            ticket = staff.create_ticket(
+                HandoffRequest(
+                    transcript=history(conv),
+                    sources=sources,
+                    profile=(last.get("context") or {}).get("profile") or {},
+                    lang=ui_lang if ui_lang in ("fr", "en") else "fr",
+                    consent=bool(consent),
+                    email=email or "",
+                    phone=phone or "",
+                    message=text or "",
+                    source="chat",
+                    client_hash=staff.client_hash(host),
+                )
+            )
+        except InputError as exc:
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {exc}"
+        except SQLAlchemyError:
+            log.error("hand-off from the chat: database unavailable")
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {UNAVAILABLE}"
+        threading.Thread(target=staff.notify, args=(ticket,), daemon=True).start()
+        done = confirmation(ticket.id, ui_lang, bool(email or phone))
+        return "", "", "", f"✅ {done}"
+
+    inputs = [store, lang, parts["email"], parts["phone"], parts["consent"], parts["message"]]
+    outputs = [parts["email"], parts["phone"], parts["message"], parts["status"]]
+    parts["send"].click(submit, inputs, outputs, api_visibility="private")
+
+    def offer(conv: Any, ui_lang: str):
+        """Open the form (with a word) when the last answer was a refusal."""
+        conv = _conv(conv)
+        last = conv["exchanges"][-1].get("a") if conv["exchanges"] else None
+        if last and (last.get("refused") or last.get("kind") in ("refusal", "unspecified")):
+            return gr.update(open=True), t(ui_lang, "handoff_offer")
+        return gr.skip(), gr.skip()
+
+    for event in answered:
+        event.then(offer, [store, lang], [parts["box"], parts["status"]], api_visibility="private")
+
+    def after_dislike(ui_lang: str, data: gr.LikeData):
+        if data.liked is False:
+            return gr.update(open=True), t(ui_lang, "handoff_offer")
+        return gr.skip(), gr.skip()
+
+    chatbot.like(after_dislike, [lang], [parts["box"], parts["status"]], api_visibility="private")
+
+    def relabel_handoff(ui_lang: str):
+        return [
+            gr.update(label=t(ui_lang, "handoff")),
+            gr.update(value=t(ui_lang, "handoff_intro")),
+            gr.update(label=t(ui_lang, "handoff_email")),
+            gr.update(label=t(ui_lang, "handoff_phone")),
+            gr.update(label=t(ui_lang, "handoff_consent")),
+            gr.update(label=t(ui_lang, "handoff_message")),
+            gr.update(value=t(ui_lang, "handoff_send")),
+        ]
+
+    relabelled = [
+        parts[k] for k in ("box", "intro", "email", "phone", "consent", "message", "send")
+    ]
+    lang.input(relabel_handoff, [lang], relabelled, api_visibility="private")

@@ -51,6 +51,20 @@ STRINGS: dict[str, dict[str, Any]] = {
         "feedback_comment": "Votre commentaire (facultatif)",
         "feedback_send": "Envoyer le commentaire",
         "feedback_thanks": "Merci, votre avis a été enregistré.",
+        "handoff": "Parler à un conseiller",
+        "handoff_intro": (
+            "Un conseiller de la Région lira cette conversation. Laissez un e-mail ou un "
+            "téléphone pour être recontacté, ou restez anonyme."
+        ),
+        "handoff_offer": "Cette réponse ne vous aide pas ? Vous pouvez **parler à un conseiller** ci-dessous.",
+        "handoff_email": "E-mail (facultatif)",
+        "handoff_phone": "Téléphone (facultatif)",
+        "handoff_consent": (
+            "J'accepte que la Région conserve ces coordonnées pour me recontacter "
+            "à propos de cette demande."
+        ),
+        "handoff_message": "Message (facultatif)",
+        "handoff_send": "Envoyer la demande",
         "sources": "Sources",
         "contacts": "Contacts utiles",
         "source": "Source",
@@ -66,6 +80,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Votre question est trop longue ({n} caractères) : la limite est de 2 000.",
         "drafting": "Rédaction en cours (les sources sont vérifiées à la fin)…",
         "answer_failed": "La réponse n'a pas pu être calculée. Réessayez dans un instant.",
+        "busy": "Le service est très sollicité : réessayez dans quelques secondes.",
         "details": "Détails (verdicts par dispositif, calculs)",
         "calculation": "Calcul",
         "searching": "Recherche dans les documents…",
@@ -183,6 +198,17 @@ STRINGS: dict[str, dict[str, Any]] = {
         "feedback_comment": "Your comment (optional)",
         "feedback_send": "Send comment",
         "feedback_thanks": "Thank you, your feedback was saved.",
+        "handoff": "Talk to an adviser",
+        "handoff_intro": (
+            "An adviser of the Région will read this conversation. Leave an e-mail or a "
+            "phone number to be contacted, or stay anonymous."
+        ),
+        "handoff_offer": "Not helpful? You can **talk to an adviser** below.",
+        "handoff_email": "E-mail (optional)",
+        "handoff_phone": "Phone (optional)",
+        "handoff_consent": "I agree that the Région keeps these details to contact me about this request.",
+        "handoff_message": "Message (optional)",
+        "handoff_send": "Send the request",
         "sources": "Sources",
         "contacts": "Useful contacts",
         "source": "Source",
@@ -198,6 +224,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         "too_long": "Your question is too long ({n} characters): the limit is 2,000.",
         "drafting": "Writing (the sources are checked at the end)…",
         "answer_failed": "The answer could not be computed. Please try again in a moment.",
+        "busy": "The service is busy: please try again in a few seconds.",
         "details": "Details (verdicts per scheme, calculations)",
         "calculation": "Calculation",
         "searching": "Searching the documents…",

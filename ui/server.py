@@ -7,27 +7,35 @@ Gradio mount at ``/`` so that they take precedence over it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+import os
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from assistant import privacy
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from ui.agent import build_agent_router
-from ui.api import build_router
+from ui.api import build_router, install_error_handlers
 from ui.chat import build_chat
 from ui.embed import build_embed_router
 from ui.feedback_api import build_feedback_router
 from ui.gate import GatedAssistant
+from ui.index_watch import IndexWatcher
+from ui.inputs import CleanInputMiddleware
 from ui.security import (
     ApiGuardMiddleware,
     BlockedRoutesMiddleware,
-    RateLimiter,
+    ClientAddress,
     SecurityHeadersMiddleware,
+    known_routes,
 )
+from ui.shared_limit import make_limiter
+from ui.staff import install_staff
 from ui.static_files import STATIC_DIR, STATIC_URL, read_static
 
 if TYPE_CHECKING:
@@ -43,8 +51,11 @@ THEME = gr.themes.Default(
 
 def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     """The whole web app around one loaded ``Assistant``."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # offline, whatever the shell says
     settings = settings or bot.settings
-    bot = GatedAssistant(bot, settings.answer_concurrency)  # type: ignore[assignment]
+    bot = GatedAssistant(  # type: ignore[assignment]
+        bot, settings.answer_concurrency, deadline=settings.request_deadline_seconds
+    )
     api = FastAPI(
         title="Occitanie IA Assistant",
         version="1.0.0",
@@ -53,16 +64,29 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
             "citations. Rate limited per client; see /docs."
         ),
     )
+    # -- issue 15: shared database, question log, hand-off, staff pages (ui/staff/) --
+    staff = install_staff(api, bot, settings)
+    bot = staff.bot  # logs each answered question (redacted) for the editors' console
     api.state.bot = bot
-    api.include_router(build_router(bot))
+    install_error_handlers(api)
+    # Follow `assistant index` without a restart; the lease keeps the served build.
+    watcher = IndexWatcher(staff.raw_bot, settings, settings.index_watch_seconds)
+    watcher.start()
+    api.state.index_watcher = watcher
+    # ASSISTANT_REDIS_URL: one rate limit shared by every replica (ui/shared_limit.py)
+    limiter = make_limiter(settings)
+    checks = staff.readiness_checks()
+    if hasattr(limiter, "ping"):
+        checks["redis"] = limiter.ping
+    api.include_router(build_router(bot, checks=checks))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
 
-    feedback = FeedbackStore(settings.feedback_db)
+    feedback = FeedbackStore(staff.db)
     api.state.feedback = feedback
     api.include_router(build_feedback_router(feedback))  # the widget's 👍/👎
-    chat = build_chat(bot, feedback)
+    chat = build_chat(bot, feedback, staff=staff)
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
         api,
@@ -83,11 +107,15 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         ),
     )
 
-    # Outermost last: blocked routes first, then CORS, rate limit, headers on everything.
+    # Outermost last: security headers on everything, then which routes exist
+    # (404/405), CORS, the rate and body limits, then clean text just before the app.
+    app.add_middleware(CleanInputMiddleware)
     app.add_middleware(
         ApiGuardMiddleware,
-        limiter=RateLimiter(settings.rate_limit_per_minute),
+        limiter=limiter,
         max_body=settings.max_request_bytes,
+        max_gradio_body=settings.max_gradio_request_bytes,
+        client_address=ClientAddress(settings.trusted_proxies),
     )
     app.add_middleware(
         CORSMiddleware,
@@ -97,9 +125,50 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
         expose_headers=["Retry-After"],
         max_age=600,
     )
+    app.add_middleware(BlockedRoutesMiddleware, known=known_routes(api))
     app.add_middleware(SecurityHeadersMiddleware, embed_origins=settings.embed_origins)
-    app.add_middleware(BlockedRoutesMiddleware)
     return app
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with personal data masked and query strings dropped.
+
+    ``GET /api/v1/search?q=...`` carries the user's question: the access line
+    keeps the path only, and every line (access or error) goes through the
+    redactor (``assistant.privacy``).
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {
+        "redact": {"()": "assistant.privacy.RedactingFilter"},
+        "access": {"()": "assistant.privacy.AccessLogFilter"},
+    }
+    config["handlers"]["default"]["filters"] = ["redact"]
+    config["handlers"]["access"]["filters"] = ["access"]
+    return config
+
+
+def server_config(app: Any, settings: Settings, host: str, port: int) -> Any:
+    """The ``uvicorn.Config`` of ``assistant serve`` (tests run the same one in a thread).
+
+    ``proxy_headers=False``: uvicorn would otherwise believe ``X-Forwarded-For``
+    from loopback and let any local client pick its address; the client address
+    is resolved by the app (``ASSISTANT_TRUSTED_PROXIES``) instead.
+    """
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        proxy_headers=False,
+        server_header=False,
+        # Gradio keeps event streams open: do not wait for them for ever on shutdown.
+        timeout_graceful_shutdown=3,
+    )
 
 
 def run(settings: Settings, host: str, port: int) -> None:
@@ -107,11 +176,9 @@ def run(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     bot = Assistant.from_settings(settings)
-    # Gradio keeps event streams open: do not wait for them for ever on shutdown.
-    uvicorn.run(
-        create_app(bot, settings),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_graceful_shutdown=3,
-    )
+    config = server_config(create_app(bot, settings), settings, host, port)
+    privacy.install()  # the app's own handlers too (uvicorn configured its own above)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        config.app.state.index_watcher.stop()

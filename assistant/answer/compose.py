@@ -22,7 +22,7 @@ from assistant.citations import cite
 from assistant.knowledge.lexicon import Lexicon
 from assistant.retrieval.hybrid import Passage
 from assistant.text.french import fold_aligned, tokenize
-from assistant.text.injection import is_instruction
+from assistant.text.injection import instruction_cue, is_instruction
 from assistant.text.normalize import normalize
 
 MAX_SENTENCES = 3
@@ -151,6 +151,8 @@ class ExtractiveComposer:
             r"^(?:" + lexicon.cue("stock_opening").body + r")\s*[:,]\s*(?=\w)"
         )
         self.discredited = lexicon.cue("discredited")
+        #: sentences addressed to a model (corpus/lexicon/safety.yaml): never quoted
+        self.model_directed = instruction_cue(lexicon)
         self.not_specified = lexicon.cue("answer.not_specified")
         self.reported = lexicon.cue("reported")
         self.dangling = re.compile(r"^(?:" + lexicon.cue("dangling_start").body + r")(?![a-z0-9])")
@@ -227,7 +229,7 @@ def compose(
         units = passage_units(passage)
         words.mark(units)
         for unit in units:
-            if is_instruction(unit.text):  # orders to a model are not information
+            if is_instruction(unit.text, words.model_directed):  # orders, not information
                 continue
             unit.score = _score(unit, rank, q_tokens, types, words.weight)
             if unit.discredited and not unit.flags_itself:
@@ -247,9 +249,14 @@ def compose(
 
     introduces = best.text.rstrip().endswith(":")  # "une IA de confiance doit être :"
     if "list" in types or best.bullet or introduces:
-        bullets = [u for u in passage_units(best.passage) if u.bullet]
+        units = [
+            u
+            for u in passage_units(best.passage)
+            if not is_instruction(u.text, words.model_directed)
+        ]
+        bullets = [u for u in units if u.bullet]
         if len(bullets) >= 2:
-            lead = [u for u in passage_units(best.passage) if not u.bullet][:1]
+            lead = [u for u in units if not u.bullet][:1]
             chosen = lead + bullets[:MAX_BULLETS]
             return _render(chosen)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from assistant.text.numbers import format_eur
+
 MEUR = 1_000_000.0
 
 
@@ -97,20 +99,6 @@ class SizeClassification:
     def explanation_en(self) -> str:
         """English counterpart of :meth:`explanation_fr`."""
         return f"{self.label_en[0].upper()}{self.label_en[1:]}: " + "; ".join(self.thresholds_en)
-
-
-def format_eur(amount: float, lang: str = "fr") -> str:
-    """Human amount: '2 M€', '2,5 M€', '800 k€' (or '2.5 M€' in English)."""
-    if amount >= MEUR:
-        value, unit = amount / MEUR, "M€"
-    elif amount >= 1000:
-        value, unit = amount / 1000, "k€"
-    else:
-        value, unit = amount, "€"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    if lang == "fr":
-        text = text.replace(".", ",")
-    return f"{text} {unit}"
 
 
 def _money_test(turnover: float | None, balance: float | None, ceiling: Ceiling) -> bool | None:

@@ -18,7 +18,7 @@ from typing import Any
 from assistant.ingest.documents import Section, SourceDocument
 
 #: Bump when chunk boundaries or texts change: the index then re-embeds.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: HTML reduced to text, sentences addressed to a model removed
 
 TokenCounter = Callable[[str], int]
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
@@ -91,6 +91,8 @@ def _make_chunk(document: SourceDocument, seq: int, section: Section, text: str)
         "last_reviewed": meta.last_reviewed.isoformat(),
         "path": document.path.name,
         "chunker_version": CHUNKER_VERSION,
+        # sentences addressed to a model that ingestion removed from this section
+        "instructions_json": json.dumps(section.instructions, ensure_ascii=False),
     }
     metadata["content_hash"] = hashlib.sha256(embed_text.encode("utf-8")).hexdigest()
     return Chunk(

@@ -29,6 +29,14 @@ class SourceRef(BaseModel):
     date: str | None = None
     url: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # shown as a link on every citation: only a web address, never javascript: or data:
+        if value and not value.strip().lower().startswith(("https://", "http://")):
+            raise ValueError("must be a web address starting with https:// (or null)")
+        return value
+
     @field_validator("date", mode="before")
     @classmethod
     def _date_as_text(cls, value: object) -> object:
@@ -65,6 +73,8 @@ class Section:
     text: str
     headings: list[str] = field(default_factory=list)
     page: int | None = None
+    #: sentences addressed to a model, removed from ``text`` at ingestion (kept for the record)
+    instructions: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -93,6 +103,9 @@ class CorpusProblem:
     reason: str
     field: str | None = None
     entry: str | None = None
+    #: stops ``assistant index`` even without ``--strict`` (an id claimed twice: which
+    #: text is the real one is for a person to decide, never for the file order)
+    fatal: bool = False
 
     def __str__(self) -> str:
         where = str(self.path)
@@ -101,6 +114,21 @@ class CorpusProblem:
         if self.field:
             where += f" ({self.field})"
         return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FlaggedSentence:
+    """A sentence of a document addressed to a model: removed from the index, listed."""
+
+    path: Path
+    entry: str
+    sentence: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path} [{self.entry}]: sentence addressed to a model, removed from the "
+            f"index: « {self.sentence} »"
+        )
 
 
 def validation_problems(

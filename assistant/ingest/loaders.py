@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import frontmatter
 import yaml
@@ -27,10 +27,17 @@ from pydantic import ValidationError
 from assistant.ingest.documents import (
     CorpusProblem,
     DocumentMeta,
+    FlaggedSentence,
     Section,
     SourceDocument,
     validation_problems,
 )
+from assistant.ingest.vocabulary import Vocabulary
+from assistant.text.injection import instruction_cue, instruction_sentences, strip_instructions
+from assistant.text.sanitize import html_to_text
+
+if TYPE_CHECKING:
+    from assistant.knowledge.lexicon import Cue, Lexicon
 
 #: Folders of the corpus that hold data files (envelopes, contacts, rules, lexicon), not documents.
 DATA_DIRS = {"data", "lexicon"}
@@ -56,6 +63,8 @@ class LoadResult:
     documents: list[SourceDocument] = field(default_factory=list)
     problems: list[CorpusProblem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: sentences addressed to a model, removed from the documents' text
+    flagged: list[FlaggedSentence] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -81,6 +90,28 @@ def _read_yaml(path: Path) -> Any:
         raise LoaderError(f"invalid YAML: {exc}".replace("\n", " ")) from exc
     except UnicodeDecodeError as exc:
         raise LoaderError(f"not UTF-8 text: {exc}") from exc
+
+
+def _not_text(path: Path, raw: Any, entry: str) -> list[CorpusProblem]:
+    """FAQ fields shown as text that YAML read as something else (a number, a mapping...)."""
+    if not isinstance(raw, dict):
+        return []
+    problems = []
+    for name in ("question", "answer", "variants"):
+        value = raw.get(name)
+        values = value if name == "variants" and isinstance(value, list) else [value]
+        wrong = [v for v in values if v is not None and not isinstance(v, str)]
+        if wrong:
+            problems.append(
+                CorpusProblem(
+                    path,
+                    f"must be text (got {type(wrong[0]).__name__}: {wrong[0]!r}; "
+                    "put it between quotes)",
+                    field=name,
+                    entry=entry,
+                )
+            )
+    return problems
 
 
 def sidecar_path(path: Path) -> Path | None:
@@ -173,6 +204,10 @@ def load_faq(path: Path) -> Loaded:
     for position, raw in enumerate(data["entries"], start=1):
         entry_name = raw.get("id") if isinstance(raw, dict) else None
         entry_label = str(entry_name or f"entry #{position}")
+        not_text = _not_text(path, raw, entry_label)
+        if not_text:  # `answer: 60000000` is a YAML number: quoted, it is text
+            problems.extend(not_text)
+            continue
         if not isinstance(raw, dict):
             problems.append(CorpusProblem(path, "an entry must be a mapping", entry=entry_label))
             continue
@@ -326,6 +361,26 @@ def load_text(path: Path) -> Loaded:
     return [SourceDocument(meta=meta, sections=[Section(text=text)], path=path)], []
 
 
+def _as_text(document: SourceDocument) -> SourceDocument:
+    """Every text a reader may see, HTML reduced to text (all formats, see text.sanitize)."""
+    meta = document.meta
+    sources = [
+        source.model_copy(
+            update={
+                "title": html_to_text(source.title),
+                "publisher": html_to_text(source.publisher) if source.publisher else None,
+            }
+        )
+        for source in meta.sources
+    ]
+    title = html_to_text(meta.title).strip() or meta.id  # never empty: a required field
+    document.meta = meta.model_copy(update={"title": title, "sources": sources})
+    for section in document.sections:
+        section.text = html_to_text(section.text)
+        section.headings = [html_to_text(h).strip() for h in section.headings]
+    return document
+
+
 def _clean_text(text: str) -> str:
     text = text.replace("\u00ad", "")  # soft hyphens from PDFs
     text = re.sub(r"[ \t\u00a0]+", " ", text)
@@ -371,7 +426,8 @@ def load_file(path: Path) -> Loaded:
     if loader is None:
         return [], [CorpusProblem(path, f"unsupported file type {path.suffix!r}")]
     try:
-        return loader(path)
+        documents, problems = loader(path)
+        return [_as_text(d) for d in documents], problems
     except LoaderError as exc:
         return [], [CorpusProblem(path, exc.reason, field=exc.field)]
     except _ProblemsError as exc:
@@ -380,22 +436,67 @@ def load_file(path: Path) -> Loaded:
         return [], [CorpusProblem(path, f"cannot read: {exc}")]
 
 
-def load_corpus(corpus_dir: Path, files: Iterable[Path] | None = None) -> LoadResult:
-    """Load every document; duplicate ids are problems (the first one wins)."""
+def _too_big(path: Path, max_document_mb: float) -> CorpusProblem | None:
+    """A file over the size limit, refused before it is read (its embedding would take hours)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return CorpusProblem(path, f"cannot read: {exc}")
+    if size <= max_document_mb * 1_000_000:
+        return None
+    return CorpusProblem(
+        path,
+        f"file too large ({size / 1_000_000:.1f} Mo, limit {max_document_mb:g} Mo: "
+        "split the document, or raise ASSISTANT_MAX_DOCUMENT_MB)",
+        field="size",
+    )
+
+
+def load_corpus(
+    corpus_dir: Path,
+    files: Iterable[Path] | None = None,
+    *,
+    max_document_mb: float | None = None,
+    lexicon: Lexicon | None = None,
+) -> LoadResult:
+    """Load every document; duplicate ids are problems (the first one wins).
+
+    ``max_document_mb``: files over it are problems, never read (default: the settings').
+    ``lexicon``: where the sentences addressed to a model are described (default: the
+    corpus's ``lexicon/`` folder); they are removed from the text and listed in ``flagged``.
+    """
+    if max_document_mb is None:
+        from assistant.settings import get_settings
+
+        max_document_mb = get_settings().max_document_mb
     result = LoadResult()
     seen: dict[str, Path] = {}
+    vocabulary = Vocabulary.from_corpus(corpus_dir)
+    cue = _instruction_cue(Path(corpus_dir), lexicon, result)
     for path in files if files is not None else corpus_files(corpus_dir):
         result.files.append(path)
+        oversized = _too_big(path, max_document_mb)
+        if oversized is not None:
+            result.problems.append(oversized)
+            continue
         documents, problems = load_file(path)
         result.problems.extend(problems)
         for document in documents:
+            unknown = vocabulary.problems(document)
+            if unknown:  # an envelope or topic no filter or card knows: skipped
+                result.problems.extend(unknown)
+                continue
+            if cue is not None and not _remove_instructions(document, cue, result):
+                continue
             if document.id in seen:
                 result.problems.append(
                     CorpusProblem(
                         path,
-                        f"duplicate id (already used by {seen[document.id]})",
+                        f"duplicate id: already used by {seen[document.id]} (that one is "
+                        "kept; ids must be unique across the corpus)",
                         field="id",
                         entry=document.id,
+                        fatal=True,
                     )
                 )
                 continue
@@ -404,13 +505,80 @@ def load_corpus(corpus_dir: Path, files: Iterable[Path] | None = None) -> LoadRe
     return result
 
 
+def _instruction_cue(corpus_dir: Path, lexicon: Lexicon | None, result: LoadResult) -> Cue | None:
+    """The lexicon's ``model_directed`` list; a broken lexicon stops the index (fatal)."""
+    from assistant.errors import KnowledgeError
+    from assistant.knowledge.lexicon import Lexicon
+
+    folder = corpus_dir / "lexicon"
+    try:
+        if lexicon is None:
+            lexicon = Lexicon.load(folder)
+        return instruction_cue(lexicon)
+    except KnowledgeError as exc:
+        reason = " ".join(str(exc).split())
+        result.problems.append(
+            CorpusProblem(
+                folder,
+                f"sentences addressed to a model cannot be recognised: {reason}",
+                fatal=True,
+            )
+        )
+        return None
+
+
+def _remove_instructions(document: SourceDocument, cue: Cue, result: LoadResult) -> bool:
+    """Take the sentences addressed to a model out of ``document``; False: skip it whole."""
+    flagged = instruction_sentences(document.meta.title, cue)
+    if flagged:  # the title is on every citation: the document cannot be shown
+        result.problems.append(
+            CorpusProblem(
+                document.path,
+                f"the title is addressed to a model: « {flagged[0]} »",
+                field="title",
+                entry=document.id,
+            )
+        )
+        return False
+    sections = []
+    for section in document.sections:
+        found = instruction_sentences(section.text, cue)
+        for heading in section.headings:
+            found += instruction_sentences(heading, cue)
+        if found:
+            section.instructions = found
+            section.text = strip_instructions(section.text, cue, marker="")
+            section.headings = [h for h in section.headings if not instruction_sentences(h, cue)]
+            result.flagged.extend(FlaggedSentence(document.path, document.id, s) for s in found)
+        if section.text.strip():
+            sections.append(section)
+    document.sections = sections
+    if not sections:
+        result.problems.append(
+            CorpusProblem(
+                document.path,
+                "no text left once the sentences addressed to a model are removed",
+                field="body",
+                entry=document.id,
+            )
+        )
+        return False
+    return True
+
+
+#: Data files that change what gets indexed (allowed values, sentences removed).
+INDEX_DATA_FILES = ("data/envelopes.yaml", "data/topics.yaml", "lexicon/safety.yaml")
+
+
 def corpus_hash(corpus_dir: Path) -> str:
     """Hash of every file that feeds the index (documents and their sidecars)."""
     corpus_dir = Path(corpus_dir)
     digest = hashlib.sha256()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(corpus_dir)
-        if rel.parts[0] in DATA_DIRS or any(part.startswith(".") for part in rel.parts):
+        if rel.as_posix() not in INDEX_DATA_FILES and (
+            rel.parts[0] in DATA_DIRS or any(part.startswith(".") for part in rel.parts)
+        ):
             continue
         digest.update(str(rel).encode())
         digest.update(b"\0")

@@ -115,7 +115,7 @@ class Knowledge:
         """Metadata of the corpus documents by id (read on first use: PDFs are slow)."""
         from assistant.ingest.loaders import load_corpus
 
-        return {d.id: d.meta for d in load_corpus(self.corpus_dir).documents}
+        return {d.id: d.meta for d in load_corpus(self.corpus_dir, lexicon=self.lexicon).documents}
 
     # -- shortcuts -------------------------------------------------------------
     def text(self, key: str, lang: str = "fr", **values: Any) -> str:

@@ -29,7 +29,7 @@ from assistant.answer.figures import extract_figures, supported
 from assistant.citations import cited_numbers
 from assistant.citations import strip as strip_markers
 from assistant.conversation.rewrite import QueryRewriter
-from assistant.knowledge.lexicon import Lexicon
+from assistant.knowledge.lexicon import Cue, Lexicon
 from assistant.llm.base import LLMBackend
 from assistant.llm.deadline import Generation, generate
 from assistant.llm.prompts import (
@@ -40,9 +40,9 @@ from assistant.llm.prompts import (
     condense_messages,
     is_refusal,
     leaks_prompt,
-    strip_instructions,
 )
 from assistant.retrieval.hybrid import Passage
+from assistant.text.injection import instruction_cue, strip_instructions
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ class LLMComposer:
     ) -> None:
         self.backend = backend
         self.lexicon = lexicon
+        self.model_directed = instruction_cue(lexicon)
         self.limits = limits or GenerationLimits()
         self.extractive = extractive or ExtractiveComposer(lexicon)
 
@@ -131,7 +132,7 @@ class LLMComposer:
     ) -> Composed:
         # sentences addressed to a model are removed before anything reads the passages:
         # the prompt, the extractive safety net and the guard then all see the same text
-        passages = [_without_instructions(p) for p in passages]
+        passages = [_without_instructions(p, self.model_directed) for p in passages]
         hints = {k: v for k, v in (("plan", plan), ("mention", mention)) if v is not None}
         safety = self.extractive(question, passages, lang, **hints)  # type: ignore[call-arg]
         if not passages:
@@ -225,8 +226,8 @@ class LLMComposer:
         )
 
 
-def _without_instructions(passage: Passage) -> Passage:
-    text = strip_instructions(passage.text)
+def _without_instructions(passage: Passage, cue: Cue) -> Passage:
+    text = strip_instructions(passage.text, cue)
     return passage if text == passage.text else dataclasses.replace(passage, text=text)
 
 

@@ -9,7 +9,9 @@ layers keep it in its place:
 * delimiter look-alikes inside the data are neutralised, so a document cannot
   close its own block and speak as the prompt;
 * sentences that read as instructions to a model are removed from passages
-  before the prompt is built (defence in depth: a 1.5B model obeys easily).
+  before the prompt is built (defence in depth: a 1.5B model obeys easily);
+  the composer does it with the lexicon's list (see assistant.text.injection),
+  and ingestion already removed those of the corpus.
 
 The prompt is bounded in tokens: the lowest-ranked passages go first.
 """
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from assistant.llm.base import Message
 from assistant.text.injection import INSTRUCTION_REMOVED as INSTRUCTION_REMOVED  # re-export
-from assistant.text.injection import strip_instructions
+from assistant.text.injection import strip_instructions as strip_instructions  # re-export
 
 REFUSAL = {
     "fr": "Les documents du Plan IA Occitanie ne couvrent pas cette question.",
@@ -92,7 +94,7 @@ def rules(lang: str) -> str:
 
 
 def passage_block(n: int, text: str, title: str = "") -> str:
-    body = neutralise(strip_instructions(text.strip()))
+    body = neutralise(text.strip())
     # an FAQ passage starts with its question, which is also its title: say it once
     head = f"Titre : {neutralise(title)}\n" if title and not body.startswith(title) else ""
     return f"<<<PASSAGE {n}>>>\n{head}{body}\n<<<FIN PASSAGE {n}>>>"

@@ -108,8 +108,10 @@ class HybridSearcher:
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
         dedup_threshold: float = 0.85,
+        query_max_tokens: int = 0,
     ) -> None:
         self.collection = collection
+        self.query_max_tokens = query_max_tokens
         self.embedder = embedder
         self.dense_k = dense_k
         self.lexical_k = lexical_k
@@ -139,6 +141,17 @@ class HybridSearcher:
         """All chunks of a document, in order (to cite a whole rule source)."""
         found = [self.passage(i) for i, m in enumerate(self.metadatas) if m.get("doc_id") == doc_id]
         return sorted(found, key=lambda p: p.id)
+
+    def bounded(self, query: str) -> str:
+        """``query`` cut to ``query_max_tokens`` model tokens (0 = no limit).
+
+        The embedded and the lexical query are the same cut text: the work one
+        question costs is bounded whatever its length.
+        """
+        if not self.query_max_tokens or len(query) <= self.query_max_tokens:
+            return query
+        truncate = getattr(self.embedder, "truncate", None)
+        return truncate(query, self.query_max_tokens) if truncate else query
 
     # -- the two retrievers ---------------------------------------------------
     def dense_search(
@@ -189,6 +202,7 @@ class HybridSearcher:
         """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        query = self.bounded(query)
         dense: list[tuple[int, float]] = []
         if mode == "lexical":
             vector = None

@@ -8,6 +8,7 @@ Each chunk is tokenized in its own language; the query in the question's.
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -16,6 +17,10 @@ import bm25s
 import numpy as np
 
 from assistant.text.french import tokenize
+
+# bm25s pins its logger at DEBUG on import, so "Building index from tokens" reached
+# the serve log at INFO: let it follow the project's level (ASSISTANT_LOG_LEVEL).
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
 class LexicalIndex:

@@ -1,43 +1,108 @@
-"""Text in a document or a question that gives orders to a language model.
+"""Text in a document that gives orders to a language model.
 
-A corpus document (or a question) may carry sentences written to steer a
-model ("ignore your instructions...", "you are now..."). They are never
-information for a reader: the generative mode removes them from passages
-before building its prompt, and the extractive composer never quotes them.
+A corpus document may carry sentences written to steer a model ("ignore your
+instructions...", "tu es maintenant..."). They are never information for a
+reader. What counts as one is data: the cue list ``model_directed`` of
+``corpus/lexicon/safety.yaml``, matched on normalised text like every cue.
+
+* at ingestion they are removed from the indexed text and kept in the chunk
+  metadata (``instructions_json``), and ``assistant corpus check`` lists them;
+* at answer time (defence in depth, for indexes built before or passages
+  split differently) the extractive composer never quotes one and the
+  generative mode removes them before building its prompt.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["INSTRUCTION_REMOVED", "is_instruction", "strip_instructions"]
+from assistant.knowledge.lexicon import Cue, Lexicon
+from assistant.text.normalize import normalize
 
-#: Sentences that address a model rather than a reader: removed from passages.
-INJECTION = re.compile(
-    r"\b(ignore[rz]?|oublie[rz]?|disregard|forget)\b[^.!?\n]{0,40}\b(instructions?|consignes?|"
-    r"règles|regles|rules|prompt)\b"
-    r"|\b(prompt|message|instructions?)\s+(système|systeme|system)\b"
-    r"|\bsystem\s+(prompt|message)\b"
-    r"|\b(tu es|vous êtes|you are) (désormais|maintenant|now)\b"
-    r"|\b(nouvelles?|new) (consignes?|instructions?)\b"
-    r"|\b(en tant qu'|as an? )(ia|ai|assistant|modèle|language model)\b[^.!?\n]{0,40}\b(dois|must)\b"
-    r"|\b(réponds|répondez|answer|respond) (toujours|always|uniquement|only)\b",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
+__all__ = [
+    "CUE",
+    "INSTRUCTION_REMOVED",
+    "instruction_cue",
+    "instruction_sentences",
+    "is_instruction",
+    "strip_instructions",
+]
+
+#: The cue list of the lexicon that recognises sentences addressed to a model.
+CUE = "model_directed"
 INSTRUCTION_REMOVED = "[consigne retirée]"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_CONTENT = re.compile(r"\w")
 
 
-def is_instruction(sentence: str) -> bool:
+def instruction_cue(lexicon: Lexicon) -> Cue:
+    """The lexicon's list (a missing list is a data error naming it)."""
+    return lexicon.cue(CUE)
+
+
+def is_instruction(sentence: str, cue: Cue) -> bool:
     """The sentence addresses a model rather than a reader."""
-    return bool(INJECTION.search(sentence))
+    return cue.search(normalize(sentence)) is not None
 
 
-def strip_instructions(text: str) -> str:
-    """Remove the sentences of a passage that give orders to a model."""
-    if not INJECTION.search(text):
+def _sentences(line: str) -> list[str]:
+    return [part for part in _SENTENCE_END.split(line) if part.strip()]
+
+
+def _blocks(paragraph: str) -> list[str]:
+    """The lines of a paragraph, soft-wrapped lines joined: a sentence is never cut in two.
+
+    A bullet or a heading starts its own block; a plain line continues the one above
+    (Markdown and PDF text wrap sentences over several lines).
+    """
+    blocks: list[str] = []
+    for line in paragraph.split("\n"):
+        starts = _BULLET.match(line) or line.lstrip().startswith(("#", "|"))
+        if blocks and line.strip() and not starts and blocks[-1].strip():
+            blocks[-1] = f"{blocks[-1].rstrip()} {line.strip()}"
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _paragraphs(text: str) -> list[str]:
+    return re.split(r"\n[ \t]*\n", text)
+
+
+def instruction_sentences(text: str, cue: Cue) -> list[str]:
+    """The sentences of ``text`` that address a model, as written (bullet marks removed)."""
+    if not is_instruction(text, cue):
+        return []
+    return [
+        _BULLET.sub("", sentence).strip()
+        for paragraph in _paragraphs(text)
+        for block in _blocks(paragraph)
+        for sentence in _sentences(block)
+        if is_instruction(sentence, cue)
+    ]
+
+
+def strip_instructions(text: str, cue: Cue, marker: str = INSTRUCTION_REMOVED) -> str:
+    """``text`` without its sentences addressed to a model (each replaced by ``marker``).
+
+    Paragraphs and bullets keep their places (a paragraph holding one is re-flowed
+    on one line); a bullet left empty disappears. Text without one is returned as is.
+    """
+    if not is_instruction(text, cue):
         return text
-    out = []
-    for sentence in _SENTENCE.findall(text):
-        out.append(INSTRUCTION_REMOVED + " " if INJECTION.search(sentence) else sentence)
-    return "".join(out).strip()
+    paragraphs = []
+    for paragraph in _paragraphs(text):
+        if not is_instruction(paragraph, cue):
+            paragraphs.append(paragraph)
+            continue
+        lines = []
+        for block in _blocks(paragraph):
+            parts = _sentences(block)
+            kept = [marker if is_instruction(p, cue) else p for p in parts]
+            line = " ".join(k for k in kept if k)
+            if _CONTENT.search(_BULLET.sub("", line)):
+                lines.append(line)
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs).strip()

@@ -49,7 +49,7 @@ sources:
   - title: "Source <script>alert('source')</script>"
     publisher: "test"
     date: "2024-07"
-    url: "javascript:alert('url')"
+    url: "https://example.org/?q=\\"><img src=x onerror=alert('url')>"
 ---
 # Jardins xylophoniques <script>alert('h1')</script>
 

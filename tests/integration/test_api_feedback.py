@@ -76,3 +76,20 @@ def test_cli_feedback_export(tmp_path: Path, monkeypatch) -> None:
         assert to_stdout.exit_code == 0 and "Budget ?" in to_stdout.stdout
     finally:
         get_settings.cache_clear()
+
+
+def test_personal_data_is_redacted_before_storage(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    fid = store.record(
+        rating=-1,
+        question="je m'appelle Marie Durand, SIRET 732 829 320 00074 : combien ?",
+        answer="60 M€ [1]",
+        session="s",
+    )
+    store.add_comment(fid, "rappelez-moi au 06 12 34 56 78 ou marie@example.fr", session="s")
+    out = io.StringIO()
+    store.export_csv(out)
+    exported = out.getvalue()
+    for secret in ("Marie Durand", "732 829 320 00074", "06 12 34 56 78", "marie@example.fr"):
+        assert secret not in exported
+    assert "60 M€ [1]" in exported and "[TEL]" in exported

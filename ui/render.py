@@ -50,7 +50,8 @@ def _display(display: Any) -> Any:
 
 def _source_line(source: dict[str, Any], words: dict[str, str]) -> str:
     """ "Source : « title », publisher, date · Ouvrir la source" (the link only for http(s))."""
-    parts = [f"« {esc(source['title'])} »"] if source.get("title") else []
+    title = str(source.get("title") or "")
+    parts = [esc(title) if "«" in title else f"« {esc(title)} »"] if title else []
     parts += [esc(source[k]) for k in ("publisher", "date") if source.get(k)]
     opened = link(source.get("url"), words["open"] + " ↗")
     return ", ".join(parts) + (f" · {opened}" if opened else "")

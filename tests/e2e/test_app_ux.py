@@ -310,6 +310,7 @@ def test_form_blank_numbers_sorted_verdicts_and_phone_layout(open_page) -> None:
     no_match = result.locator("details.oc-no-match")
     if no_match.count():
         assert no_match.get_attribute("open") is None, "non-matches are collapsed"
+    result.scroll_into_view_if_needed()
     _shot(page, "form-phone")
 
 

@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: services help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel
+.PHONY: services help install models index run serve test test-fast lint format check bench browsers clean-index llm llm-wheel screenshots
 
 help:
 	@echo "make run        install, fetch and verify models, build the index, serve http://127.0.0.1:7860"
 	@echo "make test       install what the tests need and run the whole suite (CI runs this)"
 	@echo "make test-fast  unit and integration tests, without the slow end-to-end ones"
 	@echo "make bench      benchmarks (bench/)"
+	@echo "make screenshots  regenerate the README's gallery (docs/screenshots/*.png) in Chromium"
 	@echo "make llm        generative mode: llama-cpp-python (compiled once, cached) and the GGUF"
 
 $(BIN)/python:
@@ -109,6 +110,11 @@ bench: index
 	$(BIN)/python bench/index.py --backend onnx --compare torch
 	$(BIN)/python bench/query.py --backends torch,onnx,onnx-int8
 	$(BIN)/python bench/load.py --backend onnx --questions unique
+
+# The README's gallery: the browser tests that take the pictures, writing to docs/screenshots.
+screenshots: models browsers
+	ASSISTANT_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_app_ux.py \
+	  -k "source_cards_read_as_sources or phone_chat or agent_view_top_passages or widget_phone or form_blank"
 
 clean-index:
 	rm -rf index/current index/builds index/.current.tmp-*

@@ -50,7 +50,8 @@ def _display(display: Any) -> Any:
 
 def _source_line(source: dict[str, Any], words: dict[str, str]) -> str:
     """ "Source : « title », publisher, date · Ouvrir la source" (the link only for http(s))."""
-    parts = [f"« {esc(source['title'])} »"] if source.get("title") else []
+    title = str(source.get("title") or "")
+    parts = [esc(title) if "«" in title else f"« {esc(title)} »"] if title else []
     parts += [esc(source[k]) for k in ("publisher", "date") if source.get(k)]
     opened = link(source.get("url"), words["open"] + " ↗")
     return ", ".join(parts) + (f" · {opened}" if opened else "")
@@ -174,7 +175,11 @@ def details_html(data: dict[str, Any], ui_lang: str) -> str:
     parts: list[str] = []
     eligibility = data.get("eligibility")
     if isinstance(eligibility, dict) and eligibility.get("results"):
-        parts.append(eligibility_html({**eligibility, "text": ""}, ui_lang))
+        verdicts = eligibility_html({**eligibility, "text": ""}, ui_lang)
+        # inside the answer, not an answer of its own (pages count answers by .oc-answer)
+        parts.append(
+            verdicts.replace('class="oc-answer oc-eligibility"', 'class="oc-eligibility"', 1)
+        )
     derivations = [d for d in data.get("derivations") or [] if d.get("expression")]
     if derivations:
         items = "".join(f"<li>{esc(d['expression'])}</li>" for d in derivations)

@@ -116,7 +116,9 @@ def app_url(e2e_settings: Settings, host_port: int, tmp_path_factory) -> Iterato
     cmd = [str(Path(sys.executable).with_name("assistant")), "serve", "--host", "127.0.0.1"]
     cmd += ["--port", str(port)]
     log = tmp_path_factory.mktemp("logs") / "app-server.log"
-    with running(cmd, f"{url}/readyz", 180, log, env=env):
+    # loading the model takes ~20 s alone, minutes on a shared 2-core machine
+    ready = float(os.environ.get("ASSISTANT_TEST_SERVER_TIMEOUT", "600"))
+    with running(cmd, f"{url}/readyz", ready, log, env=env):
         yield url
 
 
@@ -130,6 +132,7 @@ def host_page(app_url: str, widget: bool) -> str:
     )
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Site hôte</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
   body {{ font-family: Georgia, serif; color: rgb(20, 40, 60); background: rgb(250, 245, 230); }}
   h1 {{ font-size: 40px; color: rgb(120, 0, 0); }}

@@ -30,7 +30,8 @@
 
   function origin(source) {
     if (!source) return "";
-    return [source.title ? "« " + source.title + " »" : "", source.publisher, source.date].filter(Boolean).join(", ");
+    const quoted = !source.title ? "" : source.title.includes("«") ? source.title : "« " + source.title + " »";
+    return [quoted, source.publisher, source.date].filter(Boolean).join(", ");
   }
 
   function sourceLine(c) {

@@ -51,8 +51,10 @@
   /** Scroll the conversation (not the page) so that ``node`` starts at its top. */
   function scrollToStart(node) {
     const box = scrollParent(node);
-    if (!box) return;
-    box.scrollTop += node.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    if (box) box.scrollTop += node.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    // and the page, when that start is out of sight (a phone scrolled down to the question box)
+    const top = node.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 80) window.scrollBy(0, top - 8);
   }
 
   let searching = false;

@@ -16,7 +16,8 @@
           wait: "Recherche dans les documents…", error: "Le service ne répond pas. Réessayez.",
           busy: "Trop de requêtes : réessayez dans quelques secondes.",
           copy: "Copier la réponse", copied: "Réponse copiée.", up: "Réponse utile",
-          down: "Réponse pas utile", thanks: "Merci pour votre avis.", open: "Ouvrir la source",
+          down: "Réponse pas utile", useful: "Utile", useless: "Pas utile",
+          thanks: "Merci pour votre avis.", open: "Ouvrir la source",
           reliability: "Fiabilité",
           disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées.",
           handoff: "Parler à un conseiller", offer: "Cette question demande un conseiller ?",
@@ -29,7 +30,8 @@
           wait: "Searching the documents…", error: "The service does not answer. Please retry.",
           busy: "Too many requests: retry in a few seconds.",
           copy: "Copy the answer", copied: "Answer copied.", up: "Helpful answer",
-          down: "Unhelpful answer", thanks: "Thank you for your feedback.", open: "Open the source",
+          down: "Unhelpful answer", useful: "Helpful", useless: "Not helpful",
+          thanks: "Thank you for your feedback.", open: "Open the source",
           reliability: "Reliability",
           disclaimer: "Automated assistant: it can make mistakes. Check the cited sources.",
           handoff: "Talk to an adviser", offer: "Would you rather ask an adviser?",
@@ -151,8 +153,8 @@
       status.textContent = result.ok ? T.thanks : T.error;
       if (rating < 0 && !node.querySelector(".offer")) offerHandoff(node);
     };
-    const up = el("button", { type: "button", class: "rate", "aria-label": T.up, "aria-pressed": "false", text: "👍" });
-    const down = el("button", { type: "button", class: "rate", "aria-label": T.down, "aria-pressed": "false", text: "👎" });
+    const up = el("button", { type: "button", class: "rate", "aria-label": T.up, "aria-pressed": "false", text: "👍 " + T.useful });
+    const down = el("button", { type: "button", class: "rate", "aria-label": T.down, "aria-pressed": "false", text: "👎 " + T.useless });
     up.addEventListener("click", rate(1, up));
     down.addEventListener("click", rate(-1, down));
     node.append(el("div", { class: "actions" }, [copy, up, down, status]));

@@ -45,10 +45,10 @@
       "  background: rgba(255,255,255,.9); color: #1a1a1a; font: 20px/1 system-ui, sans-serif; cursor: pointer; }",
       "iframe { border: 0; width: 100%; height: 100%; display: block; }",
       // A phone: the panel takes the whole screen (the host page is locked behind it).
-      "@media (max-width: 599.98px) {",
-      "  .panel { top: 0; left: 0; right: 0; bottom: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; box-shadow: none; }",
-      "  .panel:not([hidden]) ~ .btn { display: none; }",
-      "}",
+      // (a class, not only a media query: a host page without a viewport tag lays out
+      // 980 px wide on a phone, and the panel must still fill the screen)
+      ".full .panel { top: 0; left: 0; right: 0; bottom: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; box-shadow: none; }",
+      ".full .panel:not([hidden]) ~ .btn { display: none; }",
     ].join("\n");
     root.appendChild(style);
 
@@ -76,12 +76,15 @@
     close.setAttribute("aria-label", labels.close);
 
     var frame = null;
-    var phone = window.matchMedia ? window.matchMedia("(max-width: 599.98px)") : null;
     var saved = null;
+    /** A phone: the window or the screen is narrower than 600 px. */
+    function small() {
+      return Math.min(window.innerWidth || 9999, (window.screen && window.screen.width) || 9999) < 600;
+    }
     /** While the panel is full-screen, the host page does not scroll behind it. */
     function lockHost(lock) {
       var roots = [document.documentElement, document.body];
-      if (lock && !saved && phone && phone.matches) {
+      if (lock && !saved && small()) {
         saved = roots.map(function (node) { return node ? node.style.getPropertyValue("overflow") : ""; });
         roots.forEach(function (node) { if (node) node.style.setProperty("overflow", "hidden"); });
       } else if (!lock && saved) {
@@ -101,6 +104,7 @@
         frame.setAttribute("referrerpolicy", "strict-origin");
         panel.appendChild(frame);
       }
+      wrap.classList.toggle("full", small());
       panel.hidden = false;
       button.setAttribute("aria-expanded", "true");
       lockHost(true);

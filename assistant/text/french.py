@@ -158,7 +158,14 @@ _STEMMERS = _StemmerCache()
 
 
 def stem(word: str, lang: str = "fr") -> str:
-    """Stem one folded word (Snowball) and apply the stem synonyms."""
+    """Stem one folded word (Snowball) and apply the stem synonyms.
+
+    Folding turns the feminine participle "adoptée" into "adoptee", which Snowball
+    (written for accented French) leaves as "adopte" while "adopté" gives "adopt":
+    the "-ee(s)" ending is cut back to "-e" first, so both forms meet.
+    """
+    if lang == "fr" and len(word) > 4 and word.endswith(("ee", "ees")):
+        word = word[: -2 if word.endswith("ees") else -1]
     stemmed = _STEMMERS.get(lang).stemWord(word)
     return _STEM_SYNONYMS.get(lang, {}).get(stemmed, stemmed)
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.model
 TARGETS = {"hit@5": 0.95, "accuracy": 0.90, "refusal_precision": 0.90, "refusal_recall": 0.90}
 #: the first golden set's answer accuracy when the answer planner landed (0.926): it
 #: must not drop below it
-FIRST_SET_ACCURACY = 0.926
+FIRST_SET_ACCURACY = 100 / 108  # 0.926, exactly: 100 of the 108 questions
 #: "answers that answer the question" (tests/eval/questions_planner.yaml)
 PLANNER_TARGETS = {"accuracy": 0.95, "key_fact_in_lead": 0.95, "routing": 0.95}
 

@@ -189,3 +189,9 @@ def test_parse_number(raw: str, expected: Decimal | None) -> None:
 
 def test_parse_number_prefer_decimal() -> None:
     assert parse_number("1,250", prefer_decimal=True) == Decimal("1.25")
+
+
+def test_feminine_participles_meet_their_masculine_form() -> None:
+    # "plan IA adoptée le combien ?" must find "le plan a été adopté le 11 juillet"
+    assert tokenize("adoptée") == tokenize("adopté") == tokenize("adoptees") == ["adopt"]
+    assert tokenize("créée") == tokenize("créé") and tokenize("années") == tokenize("année")

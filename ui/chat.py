@@ -293,7 +293,8 @@ def build_chat(
                 show_question,
                 [source, store, lang],
                 shown_first,
-                queue=False,
+                # through the queue (the app blocks /gradio_api/run), but never behind answers
+                concurrency_limit=None,
                 api_visibility="private",
             ).then(respond, [pending, store, lang], outputs, api_visibility="private")
             answered.append(event)

@@ -293,8 +293,8 @@ def build_chat(
                 show_question,
                 [source, store, lang],
                 shown_first,
-                # queued: Gradio's out-of-queue entry (/gradio_api/run/predict) is closed
-                # by ui/security.py, so a queue=False event would 404 and stop the chain
+                # queued (ui/security.py closes Gradio's /gradio_api/run), never behind answers
+                concurrency_limit=None,
                 api_visibility="private",
             ).then(respond, [pending, store, lang], outputs, api_visibility="private")
             answered.append(event)

@@ -57,6 +57,16 @@ def _serving(url: str, build_id: str, within: float = 90.0) -> bool:
     return False
 
 
+def _released(index_dir: Path, build: str, within: float = 90.0) -> bool:
+    """Wait until no lease holds ``build`` (the watcher's next tick after a switch)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if build not in store.leased_builds(index_dir):
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def test_a_running_server_follows_two_rebuilds(tmp_path: Path, mini_corpus: Path, embedder) -> None:
     from assistant.indexer import build_index
 
@@ -97,6 +107,8 @@ def test_a_running_server_follows_two_rebuilds(tmp_path: Path, mini_corpus: Path
         status, answer = _ask(url, "Combien pour les jardins xylophoniques ?")
         assert status == 200 and "7 M€" in answer["answer"], answer
 
+        # during a switch the lease holds both builds; the next tick drops the old one
+        assert _released(settings.index_dir, first), "the lease let go of the first build"
         third = build_index(settings, embedder=embedder, force=True).build_id
         assert not (settings.index_dir / store.BUILDS_DIR / first).exists(), "pruned"
         assert _serving(url, third)

@@ -111,6 +111,10 @@ def test_two_replicas_share_state_and_survive_a_sigkill(shape: dict) -> None:
             assert over.status_code == 429 and int(over.headers["retry-after"]) >= 1
 
         # -- load across both, SIGKILL one in the middle ---------------------------------------
+        # a 👍/👎 rates an answer the service gave: signed by one replica, checked by the
+        # other (ASSISTANT_SECRET_KEY is shared)
+        with client("127.0.0.19") as c:
+            rated = c.post(f"{url_a}/api/v1/ask", json={"question": "Et les artisans ?"}).json()
         acknowledged: list[tuple[int, str]] = []
         feedback_acknowledged: list[tuple[int, str]] = []
         answered_by_b_after_kill: list[int] = []
@@ -138,6 +142,8 @@ def test_two_replicas_share_state_and_survive_a_sigkill(shape: dict) -> None:
                                 json={
                                     "rating": -1,
                                     "question": "Et les artisans ?",
+                                    "answer": rated["answer"],
+                                    "signature": rated["signature"],
                                     "comment": comment,
                                 },
                             )

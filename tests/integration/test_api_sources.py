@@ -67,10 +67,12 @@ def test_a_filter_that_makes_the_answer_worse_is_set_aside(client: TestClient) -
 
 
 def test_widget_feedback_is_stored(client: TestClient, settings: Settings) -> None:
+    answer = _ask(client, question="Combien pour la formation ?")
     body = {
         "rating": -1,
-        "question": "Q ?",
-        "answer": "R [1]",
+        "question": "Combien pour la formation ?",
+        "answer": answer["answer"],
+        "signature": answer["signature"],
         "citations": ["plan-overview"],
         "lang": "fr",
         "session": "tab-1",
@@ -78,5 +80,5 @@ def test_widget_feedback_is_stored(client: TestClient, settings: Settings) -> No
     response = client.post("/api/v1/feedback", json=body)
     assert response.status_code == 201
     row = [r for r in FeedbackStore(settings.feedback_db).rows() if r["source"] == "widget"][-1]
-    assert row["rating"] == -1 and row["question"] == "Q ?"
+    assert row["rating"] == -1 and row["question"] == "Combien pour la formation ?"
     assert client.post("/api/v1/feedback", json={**body, "rating": 0}).status_code == 422

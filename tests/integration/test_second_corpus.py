@@ -37,7 +37,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, embedder) -> TestClient:
+def client(tmp_path_factory, embedder, repo_settings: Settings) -> TestClient:
     root = tmp_path_factory.mktemp("second-corpus")
     corpus = root / "corpus"
     # the plan's texts, the contacts' page and every data file (not the FAQs: fewer
@@ -61,6 +61,14 @@ def client(tmp_path_factory, embedder) -> TestClient:
         corpus / "data" / "eligibility.yaml",
         'name: "Plan IA : formation aux métiers et compétences de demain"',
         f'name: "{SCHEME}"',
+    )
+    # start from a copy of the repository's test index: the build re-encodes only the
+    # changed passages, drops the others, and never touches the original
+    shutil.copytree(
+        repo_settings.index_dir,
+        root / "index",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("leases"),
     )
     settings = Settings(
         corpus_dir=corpus,

@@ -71,8 +71,12 @@ class User:
     password_hash: str
 
     def can(self, area: str) -> bool:
-        """``area`` is ``agent`` (inbox) or ``editor`` (console)."""
-        return area in ROLES.get(self.role, set())
+        return role_can(self.role, area)
+
+
+def role_can(role: str, area: str) -> bool:
+    """Whether ``role`` opens ``area``: ``agent`` (inbox) or ``editor`` (console)."""
+    return area in ROLES.get(role, set())
 
 
 def parse_users(text: str) -> dict[str, User]:

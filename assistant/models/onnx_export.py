@@ -31,13 +31,14 @@ import shutil
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ModelMissingError, ModelVerificationError
+from assistant.models.fetch import ProgressFn  # (stage description, done, total)
 
 if TYPE_CHECKING:
     from assistant.models.manifest import ModelManifest
@@ -66,9 +67,6 @@ CHECK_TEXTS = (
     "dont plus d'1 M€ pour les formations post-bac, sur la période 2024-2028. " * 6,
     "x",
 )
-
-#: Called with (stage description, done, total).
-ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,9 @@ class StaffSession:
     csrf: str
 
     def can(self, area: str) -> bool:
-        from assistant.accounts import ROLES
+        from assistant.accounts import role_can
 
-        return area in ROLES.get(self.role, set())
+        return role_can(self.role, area)
 
 
 class LoginRequired(Exception):

@@ -30,6 +30,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.errors import ModelMissingError
 from assistant.models.batching import QueryBatcher, QueryCache
 from assistant.models.fetch import require_installed
+from assistant.models.length_batches import length_batches
 from assistant.models.manifest import ModelManifest, get_manifest
 
 if TYPE_CHECKING:
@@ -100,15 +101,20 @@ class TorchEncoder:
         return [tuple(span) for span in encoded.get("offset_mapping") or []]
 
     def encode(self, texts: list[str], prompt_name: str, batch_size: int = 16) -> np.ndarray:
-        out = self.model.encode(
-            texts,
-            prompt_name=prompt_name,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(out, dtype=np.float32)
+        """Batches of similar token length (see :mod:`assistant.models.length_batches`)."""
+        prompt = (self.model.prompts or {}).get(prompt_name, "")
+        lengths = [self.count_tokens(prompt + text) for text in texts]
+        out = np.empty((len(texts), self.model.get_sentence_embedding_dimension()), np.float32)
+        for rows in length_batches(lengths, max(1, batch_size)):
+            out[rows] = self.model.encode(
+                [texts[i] for i in rows],
+                prompt_name=prompt_name,
+                batch_size=len(rows),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return out
 
 
 class Embedder(Embeddings):
@@ -133,7 +139,9 @@ class Embedder(Embeddings):
         self.manifest = manifest
         self.batch_size = batch_size
         self.encoder: Encoder = encoder or TorchEncoder(self.path, dtype)
-        self._query_batcher = QueryBatcher(self._encode_queries_now)
+        self._query_batcher = QueryBatcher(
+            self._encode_queries_now, length=lambda text: self.encoder.count_tokens(text)
+        )
         self.query_cache = QueryCache(query_cache)
 
     # -- identity -----------------------------------------------------------

@@ -9,8 +9,10 @@ does around its modules, and nothing else:
 * the model's own ``tokenizer.json`` adds the special tokens (``<bos>`` …
   ``<eos>``), truncates to ``max_seq_length`` and pads on the right with the
   pad id, like the fast tokenizer sentence-transformers uses;
-* texts are encoded longest first in batches of ``batch_size`` (less padding),
-  and the vectors come back in the caller's order.
+* texts are encoded longest first, in batches of at most ``batch_size`` texts
+  of similar token length (:mod:`assistant.models.length_batches`: a long
+  text never pads a batch of short ones), and the vectors come back in the
+  caller's order.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ModelMissingError
+from assistant.models.length_batches import length_batches
 
 #: sentence-transformers' own fallback when the model declares no length.
 DEFAULT_MAX_SEQ_LENGTH = 512
@@ -81,11 +84,11 @@ class OnnxEncoder:
         """(start, end) character span of each token of ``text`` (no special tokens)."""
         return list(self._counter.encode(text, add_special_tokens=False).offsets)
 
-    def _tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
+    def _pad(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:
+        """Right-padded ``input_ids`` and ``attention_mask`` of one batch."""
         width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(texts), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
@@ -97,14 +100,13 @@ class OnnxEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prompt = self.prompts.get(prompt_name, "")
-        prompted = [prompt + text for text in texts]
-        order = np.argsort([-len(text) for text in prompted], kind="stable")
+        encodings = self.tokenizer.encode_batch(
+            [prompt + text for text in texts], add_special_tokens=True
+        )
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), max(1, batch_size)):
-            rows = order[start : start + batch_size]
-            ids, mask = self._tokenize([prompted[i] for i in rows])
-            vectors = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            out[rows] = vectors
+        for rows in length_batches([len(e.ids) for e in encodings], max(1, batch_size)):
+            ids, mask = self._pad([encodings[i] for i in rows])
+            out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         # the graph normalises already; again here, as sentence-transformers' encode does
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

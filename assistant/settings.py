@@ -137,6 +137,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=30, ge=0, description="API requests per client and minute (0 = no limit)."
     )
+    rate_limit_tokens_per_request: int = Field(
+        default=32,
+        ge=0,
+        description="A question counts as one request per this many model tokens in the "
+        "rate limit (a 128-token question counts 4): long questions cost the cores more; "
+        "0 = every question counts 1.",
+    )
     feedback_db: Path = Field(
         default=PROJECT_ROOT / "var" / "feedback.sqlite3",
         description="SQLite file of the thumbs up/down left in the chat.",

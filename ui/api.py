@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,7 @@ from assistant.core import MAX_QUESTION_CHARS
 from assistant.eligibility.form import ProfileFields
 from assistant.errors import BusyError, InputError, KnowledgeError
 from ui.answer_signature import AnswerSigner
+from ui.security import RATE_KEY, RateLimiter
 
 if TYPE_CHECKING:
     from assistant.core import Answer, Assistant
@@ -430,15 +432,48 @@ def build_router(
     bot: Assistant,
     checks: dict[str, Callable[[], dict[str, Any]]] | None = None,
     signer: AnswerSigner | None = None,
+    limiter: RateLimiter | None = None,
 ) -> APIRouter:
     """Routes bound to the one ``Assistant`` of the process.
 
     ``checks``: other dependencies ``/readyz`` reports (database, rate-limit store...),
     each a function returning ``{"status": "ok" | "down" | ..., ...}``.
     ``signer`` signs each answer so the widget's 👍/👎 can prove what it rates.
+    ``limiter`` (the one the middleware uses) charges long questions their extra cost.
     """
     router = APIRouter()
     signer = signer or AnswerSigner(secrets.token_bytes(32))
+
+    def charge(http: Request, question: str) -> None:
+        """A long question counts as several requests in its client's rate limit.
+
+        The middleware counted this request once; a 128-token question costs the
+        encoder as much as about eight short ones, so it is charged one request
+        per ``ASSISTANT_RATE_LIMIT_TOKENS_PER_REQUEST`` tokens (429 when that no
+        longer fits in the client's minute): a few clients sending long questions
+        cannot take the cores from everyone else.
+        """
+        key = getattr(http.state, RATE_KEY, None)
+        settings = getattr(bot, "settings", None)
+        embedder = getattr(bot, "embedder", None)
+        if limiter is None or key is None or settings is None or embedder is None:
+            return
+        per_unit = settings.rate_limit_tokens_per_request
+        if per_unit <= 0:
+            return
+        budget = settings.query_max_tokens or 10**6
+        tokens = min(embedder.count_tokens(question[: budget * 8]), budget)
+        extra = math.ceil(tokens / per_unit) - 1
+        if extra > 0:
+            wait = limiter.check(key, cost=extra)
+            if wait:
+                raise HTTPException(
+                    429,
+                    "Trop de requêtes pour des questions aussi longues : réessayez dans "
+                    "quelques secondes, ou posez une question plus courte. "
+                    "(Too many requests.)",
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
 
     def signed(question: str, data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "signature": signer.sign(question, str(data.get("answer") or ""))}
@@ -494,8 +529,9 @@ def build_router(
             raise input_error(exc, ["body", "question"]) from exc
 
     @router.post("/api/v1/ask", response_model=AskResponse, tags=["api"], responses=BODY_ERRORS)
-    def ask(request: AskRequest) -> dict[str, Any]:
+    def ask(request: AskRequest, http: Request) -> dict[str, Any]:
         """Answer a question with numbered citations (or a refusal with contacts)."""
+        charge(http, request.question)
         payload = answer_payload(_ask(request), getattr(bot, "display", None), request.lang)
         return signed(request.question, payload)
 
@@ -505,7 +541,7 @@ def build_router(
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}, **BODY_ERRORS},
     )
-    async def ask_stream(request: AskRequest) -> StreamingResponse:
+    async def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
         """Server-sent events: ``token`` events as the answer is written, then ``final``.
 
         * ``event: token`` — ``{"text": "..."}``, zero or more (generative mode only:
@@ -518,6 +554,7 @@ def build_router(
 
         Bad input is refused (422) before the stream starts.
         """
+        charge(http, request.question)
         history = [t.model_dump() for t in request.history]
         filters = request.filters.model_dump() if request.filters else None
         try:

@@ -277,8 +277,8 @@ class RateLimiter(ABC):
     per_minute: int
 
     @abstractmethod
-    def check(self, key: str, now: float | None = None) -> float:
-        """Record a hit for ``key``; 0 when allowed, else seconds until a slot frees."""
+    def check(self, key: str, now: float | None = None, cost: int = 1) -> float:
+        """Record ``cost`` hits for ``key``; 0 when allowed, else seconds until they fit."""
 
 
 class InProcessRateLimiter(RateLimiter):
@@ -291,10 +291,14 @@ class InProcessRateLimiter(RateLimiter):
         self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check(self, key: str, now: float | None = None) -> float:
-        """Record a hit for ``key``; 0 when allowed, else seconds until a slot frees."""
+    def check(self, key: str, now: float | None = None, cost: int = 1) -> float:
+        """Record ``cost`` hits for ``key``; 0 when allowed, else seconds until they fit.
+
+        ``cost`` above the limit counts as the limit (it fits in an empty window).
+        """
         if self.per_minute <= 0:
             return 0.0
+        cost = max(1, min(cost, self.per_minute))
         now = time.monotonic() if now is None else now
         with self._lock:
             hits = self._hits.pop(key, None) or deque()
@@ -303,10 +307,15 @@ class InProcessRateLimiter(RateLimiter):
             self._hits[key] = hits  # most recently seen last
             while len(self._hits) > self.max_clients:
                 self._hits.popitem(last=False)
-            if len(hits) >= self.per_minute:
-                return max(hits[0] + self.window - now, 0.001)
-            hits.append(now)
+            excess = len(hits) + cost - self.per_minute
+            if excess > 0:  # the excess oldest hits must leave the window first
+                return max(hits[excess - 1] + self.window - now, 0.001)
+            hits.extend([now] * cost)
             return 0.0
+
+
+#: Where :class:`ApiGuardMiddleware` leaves the client's rate-limit key (``request.state``).
+RATE_KEY = "rate_limit_key"
 
 
 def is_rate_limited(method: str, path: str) -> bool:
@@ -344,7 +353,9 @@ class ApiGuardMiddleware:
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
         if is_rate_limited(method, path):
-            wait = self.limiter.check(self.client_address(scope))
+            key = self.client_address(scope)
+            scope.setdefault("state", {})[RATE_KEY] = key  # routes may charge a costly request more
+            wait = self.limiter.check(key)
             if wait:
                 await _json_response(
                     send,

@@ -81,7 +81,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     if hasattr(limiter, "ping"):
         checks["redis"] = limiter.ping
     signer = AnswerSigner(secret_key(settings))  # one key for answers and their 👍/👎
-    api.include_router(build_router(bot, checks=checks, signer=signer))
+    api.include_router(build_router(bot, checks=checks, signer=signer, limiter=limiter))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")

@@ -30,12 +30,16 @@ local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - window)
+local cost = tonumber(ARGV[4])
 local count = redis.call('ZCARD', KEYS[1])
-if count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local excess = count + cost - limit
+if excess > 0 then
+  local oldest = redis.call('ZRANGE', KEYS[1], excess - 1, excess - 1, 'WITHSCORES')
   return math.max(tonumber(oldest[2]) + window - now, 1)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
+for i = 1, cost do
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
+end
 redis.call('PEXPIRE', KEYS[1], window)
 return 0
 """
@@ -59,22 +63,23 @@ class RedisRateLimiter(RateLimiter):
         self._down = False
         self._lock = threading.Lock()
 
-    def check(self, key: str, now: float | None = None) -> float:
+    def check(self, key: str, now: float | None = None, cost: int = 1) -> float:
         if self.per_minute <= 0:
             return 0.0
+        cost = max(1, min(cost, self.per_minute))
         from assistant.accounts import keyed_hash
 
         try:
             wait_ms = self.script(
                 keys=[self.prefix + keyed_hash(self.key, key)],
-                args=[self.window_ms, self.per_minute, uuid.uuid4().hex],
+                args=[self.window_ms, self.per_minute, uuid.uuid4().hex, cost],
             )
         except Exception as exc:
             with self._lock:
                 if not self._down:
                     log.warning("Redis rate limit unavailable (%s): per-process limit", exc)
                 self._down = True
-            return self.fallback.check(key, now)
+            return self.fallback.check(key, now, cost)
         if self._down:
             log.warning("Redis rate limit back")
             self._down = False

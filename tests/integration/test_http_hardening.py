@@ -315,8 +315,27 @@ def test_a_2000_character_question_is_answered_from_a_bounded_query(
     assert embedder.count_tokens(bounded) <= live.settings.query_max_tokens
     long_hits = [c.doc_id for c in bot.search(question)]
     assert long_hits == [c.doc_id for c in bot.search(bounded)], "both retrievers use the cut"
-    status, body = live.json("POST", "/api/v1/ask", {"question": question}, source="127.0.0.11")
+    source = f"127.0.11.{ord(filler[0]) % 250}"  # each long question uses up its client's minute
+    status, body = live.json("POST", "/api/v1/ask", {"question": question}, source=source)
     assert status == 200 and body["answer"], body
+
+
+def test_a_long_question_counts_as_several_requests(live: Live) -> None:
+    """A 128-token question costs the encoder about as much as eight short ones: it is
+    charged one request per 32 tokens (4 here), so long questions use up a client's
+    minute sooner, with a 429 that says why; other clients are not affected."""
+    long_question = {"question": "ê" * 2000}  # cut to 128 tokens
+    codes = []
+    for _ in range(3):
+        status, headers, body = live.request(
+            "POST", "/api/v1/ask", long_question, source="127.0.3.1"
+        )
+        codes.append(status)
+    assert codes == [200, 429, 429], f"{RATE} per minute = one 4-request question"
+    assert "plus courte" in json.loads(body)["detail"] and int(headers["retry-after"]) >= 1
+    stream = live.request("POST", "/api/v1/ask/stream", long_question, source="127.0.3.1")
+    assert stream[0] == 429
+    assert live.request("POST", "/api/v1/ask", {"question": "budget"}, source="127.0.3.2")[0] == 200
 
 
 def test_no_turn_within_the_deadline_is_503_with_a_clear_message(live: Live) -> None:

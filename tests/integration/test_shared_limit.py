@@ -18,6 +18,11 @@ def test_two_replicas_share_one_limit_and_survive_redis_loss() -> None:
         keys = [k.decode() for k in replica_a.client.keys("*")]
         assert keys and not any("198.51.100.4" in k for k in keys), "addresses are hashed"
         assert replica_a.ping()["status"] == "ok"
+        # a long question counts as several requests, on every replica
+        assert replica_a.check("198.51.100.5", cost=4) == 0
+        assert replica_b.check("198.51.100.5", cost=2) > 0, "4 + 2 > 5: refused, nothing counted"
+        assert replica_b.check("198.51.100.5") == 0, "4 + 1 fits"
+        assert replica_a.check("198.51.100.5") > 0
     # Redis is gone: each replica falls back to its own limit instead of failing
     assert replica_a.ping()["status"] == "down"
     assert [replica_a.check("198.51.100.4") == 0 for _ in range(6)] == [True] * 5 + [False]

@@ -190,7 +190,8 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs staff session cookies and keys the hash of client addresses; "
+        description="Signs staff session cookies and the answers 👍/👎 rate (chat and API), "
+        "keys the hash of client addresses; "
         "set the same value on every replica (unset = random per process).",
     )
     staff_users: SecretStr = Field(

@@ -1,23 +1,21 @@
 """The citizen and SME page (``/``): chat with source cards, feedback, eligibility.
 
 The conversation lives in the browser (``gr.BrowserState``, encrypted in
-localStorage with a per-process secret): each browser keeps its own, a reload
+localStorage with a passphrase derived from the same key): each browser keeps its own, a reload
 keeps it, "Nouvelle conversation" clears it, and the server keeps nothing but
 the feedback people choose to leave. What is stored is the plain question and
 the answer's JSON; HTML is re-rendered (and escaped) from it on every display.
 
 Because the conversation comes back from the browser, anything in it may be
 forged (``/gradio_api/queue/join`` accepts any JSON). Each exchange the server
-answers is therefore signed (HMAC with a per-process secret, like the
-encryption of the browser state) and a 👍/👎 is recorded only for an exchange
-whose signature holds: feedback cannot become a way to store arbitrary text.
+answers is therefore signed (``ui.answer_signature.AnswerSigner``, under
+``ASSISTANT_SECRET_KEY`` like the API's answers, so any replica can check it)
+and a 👍/👎 is recorded only for an exchange whose signature holds: feedback
+cannot become a way to store arbitrary text.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 import secrets
 import threading
@@ -28,6 +26,7 @@ import gradio as gr
 
 from assistant.errors import BusyError
 from assistant.errors import InputError as QuestionError
+from ui.answer_signature import AnswerSigner
 from ui.api import answer_payload, ask_kwargs
 from ui.eligibility_form import build_eligibility, relabel
 from ui.i18n import t
@@ -99,32 +98,6 @@ def last_context(conv: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def exchange_signature(secret: bytes, sid: str, ex: dict[str, Any]) -> str:
-    """HMAC of what feedback stores about an exchange (question, answer, sources, lang, kind).
-
-    Only strings are signed: the browser state is JSON that went through
-    JavaScript, where numbers may come back written differently.
-    """
-    a = ex.get("a") if isinstance(ex.get("a"), dict) else {}
-    citations = a.get("citations") if isinstance(a.get("citations"), list) else []
-    payload = [
-        str(sid),
-        str(ex.get("q", "")),
-        str(a.get("answer", "")),
-        [str(c.get("doc_id", "")) if isinstance(c, dict) else "" for c in citations],
-        str(a.get("lang", "")),
-        str(a.get("kind", "")),
-    ]
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return hmac.new(secret, data, hashlib.sha256).hexdigest()
-
-
-def signed_by_server(secret: bytes, sid: str, ex: dict[str, Any]) -> bool:
-    """True when ``ex`` is an exchange this process answered, unchanged."""
-    sig = ex.get("sig")
-    return isinstance(sig, str) and hmac.compare_digest(sig, exchange_signature(secret, sid, ex))
-
-
 def format_date(value: str, lang: str) -> str:
     """2026-11-27 → 27/11/2026 in French; unchanged otherwise."""
     parts = value.split("-")
@@ -136,15 +109,16 @@ def format_date(value: str, lang: str) -> str:
 def build_chat(
     bot: Assistant,
     feedback: FeedbackStore,
-    secret: bytes | None = None,
+    signer: AnswerSigner | None = None,
     staff: Staff | None = None,
 ) -> gr.Blocks:
     """The chat page, French first with an English switch.
 
-    ``secret`` signs the exchanges (a fresh one per process by default);
+    ``signer`` signs the exchanges (``create_app`` passes the one of the API, under
+    ``ASSISTANT_SECRET_KEY``; a fresh key per process by default);
     ``staff`` (the Région's side, ``ui/staff``) adds "Parler à un conseiller".
     """
-    secret = secret or secrets.token_bytes(32)
+    signer = signer or AnswerSigner(secrets.token_bytes(32))
     sources_date = bot.sources_date()
     display = getattr(bot, "display", None)
 
@@ -152,7 +126,11 @@ def build_chat(
         return t(lang, "disclaimer").format(date=format_date(sources_date, lang))
 
     with gr.Blocks(title=t("fr", "title"), fill_width=False, analytics_enabled=False) as demo:
-        store = gr.BrowserState(new_conversation(), storage_key="occitanie-ia-conversation")
+        store = gr.BrowserState(
+            new_conversation(),
+            storage_key="occitanie-ia-conversation",
+            secret=signer.browser_state_secret(),
+        )
         feedback_id = gr.State(None)
         pending = gr.State("")  # the question being answered (shown at once, answered next)
         with gr.Row(elem_id="oc-header", equal_height=True):
@@ -262,7 +240,7 @@ def build_chat(
                         continue
                     data = dict(event["answer"])
                     exchange = {"q": message.strip(), "a": data}
-                    exchange["sig"] = exchange_signature(secret, conv["sid"], exchange)
+                    exchange["sig"] = signer.sign_exchange(conv["sid"], exchange)
                     conv["exchanges"].append(exchange)
             except QuestionError:
                 conv["exchanges"].append(
@@ -314,8 +292,8 @@ def build_chat(
                 ex = None
             if ex is None or not isinstance(ex.get("a"), dict) or not isinstance(data.liked, bool):
                 return None, gr.update(visible=False)
-            if not signed_by_server(secret, str(conv["sid"]), ex):
-                log.warning("feedback refused: exchange not signed by this server")
+            if not signer.verify_exchange(str(conv["sid"]), ex):
+                log.warning("feedback refused: exchange not signed under this server's key")
                 return None, gr.update(visible=False)
             fid = feedback.record(
                 rating=1 if data.liked else -1,

@@ -80,7 +80,8 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     checks = staff.readiness_checks()
     if hasattr(limiter, "ping"):
         checks["redis"] = limiter.ping
-    signer = AnswerSigner(secret_key(settings))  # one key for answers and their 👍/👎
+    # One key (ASSISTANT_SECRET_KEY) for API answers and chat exchanges and their 👍/👎
+    signer = AnswerSigner(secret_key(settings))
     api.include_router(build_router(bot, checks=checks, signer=signer, limiter=limiter))
     api.include_router(build_agent_router())
     api.include_router(build_embed_router())
@@ -90,7 +91,7 @@ def create_app(bot: Assistant, settings: Settings | None = None) -> FastAPI:
     api.state.feedback = feedback
     api.include_router(build_feedback_router(feedback, signer))  # the widget's 👍/👎
     document_errors(api)  # every /api/ route: the limits' and handlers' errors
-    chat = build_chat(bot, feedback, staff=staff)
+    chat = build_chat(bot, feedback, signer=signer, staff=staff)  # any replica checks a 👍
     chat.queue(default_concurrency_limit=8, max_size=200)
     app = gr.mount_gradio_app(
         api,

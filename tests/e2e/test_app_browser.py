@@ -101,7 +101,11 @@ def test_chat_feedback_is_stored(page, e2e_settings) -> None:
     ask_chat(page, "Quel est le budget total du plan ?")
     page.locator("#oc-chatbot .oc-card").first.wait_for()
     # Gradio translates its own labels to the browser's language
+    expect(page.get_by_label("E-mail (facultatif)")).to_be_hidden()  # folded until asked for
     page.get_by_role("button", name=re.compile("Je n'aime pas|Dislike")).last.click()
+    # 👎 also offers an adviser: the hand-off form unfolds with a word about it
+    expect(page.locator("#oc-handoff-status")).to_contain_text("parler à un conseiller")
+    expect(page.get_by_label("E-mail (facultatif)")).to_be_visible()
     comment = page.get_by_label("Un commentaire ?")
     comment.fill("Il manque le calendrier.")
     comment.press("Enter")

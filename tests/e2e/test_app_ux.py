@@ -271,6 +271,29 @@ def test_widget_phone_full_screen_kept_for_the_tab_with_copy_and_feedback(
     assert page.evaluate("getComputedStyle(document.documentElement).overflow") != "hidden"
 
 
+def test_widget_citation_links_focus_and_show_their_source(open_page) -> None:
+    """[1] in a widget answer takes the reader (mouse or keyboard) to source 1."""
+    page = open_page(DESKTOP)
+    page.goto("/embed")
+    page.get_by_label("Votre question").fill("Combien pour la formation ?")
+    page.get_by_label("Votre question").press("Enter")
+    first_source = page.locator(".msg.assistant .sources li").first
+    first_source.wait_for()
+    title = first_source.locator("strong").inner_text()
+    ref = page.locator(".msg.assistant .text").get_by_role("link", name=f"Source 1 : {title}")
+    expect(ref.first).to_have_text("[1]")
+    ref.first.click()
+    expect(first_source).to_be_focused()
+    expect(first_source).to_be_in_viewport()
+    # by keyboard: the link takes focus like any link, Enter follows it
+    page.get_by_label("Votre question").focus()
+    ref.first.focus()
+    expect(ref.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(first_source).to_be_focused()
+    assert _serious(page) == []
+
+
 def test_widget_in_english_says_everything_in_english(open_page, app_url: str) -> None:
     page = open_page(DESKTOP)
     page.goto("/embed?lang=en")

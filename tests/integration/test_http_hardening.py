@@ -17,10 +17,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
@@ -132,27 +134,21 @@ class Live:
         raise LookupError(f"no {trigger} event on #{elem_id}")
 
 
-@pytest.fixture(scope="module")
-def live(bot, repo_settings: Settings, tmp_path_factory) -> Iterator[Live]:
+#: ``ASSISTANT_SECRET_KEY`` of the module's server (and of its twin replica below).
+KEY = "clé partagée des répliques"
+
+
+@contextmanager
+def serving(bot, settings: Settings, access_log: io.StringIO) -> Iterator[tuple[int, Any]]:
+    """``create_app`` served by uvicorn in a thread, as ``assistant serve`` does."""
     import uvicorn
 
     from ui.server import create_app, server_config
 
-    root = tmp_path_factory.mktemp("hardening")
-    settings = repo_settings.model_copy(
-        update={
-            "rate_limit_per_minute": RATE,
-            "feedback_db": root / "feedback.sqlite3",
-            "trusted_proxies": [PROXY],
-            "answer_concurrency": 2,
-            "request_deadline_seconds": 1.0,
-        }
-    )
     port = free_port()
     app = create_app(bot, settings)
     server = uvicorn.Server(server_config(app, settings, "127.0.0.1", port))
-    access_log = io.StringIO()
-    for handler in logging.getLogger("uvicorn.access").handlers:
+    for handler in logging.getLogger("uvicorn.access").handlers:  # uvicorn just reset them
         handler.setStream(access_log)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -161,10 +157,29 @@ def live(bot, repo_settings: Settings, tmp_path_factory) -> Iterator[Live]:
         assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
         time.sleep(0.05)
     try:
-        yield Live(port, settings, access_log, app)
+        yield port, app
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        app.state.index_watcher.stop()
+
+
+@pytest.fixture(scope="module")
+def live(bot, repo_settings: Settings, tmp_path_factory) -> Iterator[Live]:
+    root = tmp_path_factory.mktemp("hardening")
+    settings = repo_settings.model_copy(
+        update={
+            "rate_limit_per_minute": RATE,
+            "feedback_db": root / "feedback.sqlite3",
+            "trusted_proxies": [PROXY],
+            "answer_concurrency": 2,
+            "request_deadline_seconds": 1.0,
+            "secret_key": SecretStr(KEY),
+        }
+    )
+    access_log = io.StringIO()
+    with serving(bot, settings, access_log) as (port, app):
+        yield Live(port, settings, access_log, app)
 
 
 def _feedback_rows(path: Path) -> list[dict[str, Any]]:
@@ -200,16 +215,22 @@ def test_a_forged_thumbs_up_stores_nothing(live: Live) -> None:
     assert _feedback_rows(live.settings.feedback_db) == []
 
 
-def test_a_real_exchange_can_be_rated_and_its_comment_is_redacted(live: Live) -> None:
+def answered_conversation(live: Live, question: str, source: str) -> dict[str, Any]:
+    """The conversation a browser keeps after one question answered by ``live``."""
     show = live.fn_index("oc-send", "click")  # shows the question at once, then answers
     conv = {"sid": uuid.uuid4().hex, "ui_lang": "fr", "exchanges": []}
-    question = "Combien pour la formation ? mon mail: jean.martin@example.fr"
     session = uuid.uuid4().hex[:10]
-    live.gradio(show, [question, conv, "fr"], source="127.0.0.5", session=session)
+    live.gradio(show, [question, conv, "fr"], source=source, session=session)
     respond = live.then_index(show)
-    answered = live.gradio(respond, [None, conv, "fr"], source="127.0.0.5", session=session)
+    answered = live.gradio(respond, [None, conv, "fr"], source=source, session=session)
     stored = answered["data"][1]
     assert stored["exchanges"][0]["sig"]
+    return stored
+
+
+def test_a_real_exchange_can_be_rated_and_its_comment_is_redacted(live: Live) -> None:
+    question = "Combien pour la formation ? mon mail: jean.martin@example.fr"
+    stored = answered_conversation(live, question, "127.0.0.5")
     like = live.fn_index("oc-chatbot", "like")
     event = {"index": [1, None], "value": "", "liked": True}
     output = live.gradio(like, [stored, None], event, source="127.0.0.5")
@@ -218,6 +239,40 @@ def test_a_real_exchange_can_be_rated_and_its_comment_is_redacted(live: Live) ->
     assert [r["rating"] for r in rows] == [1]
     assert "jean.martin" not in rows[0]["question"] and "[EMAIL]" in rows[0]["question"]
     assert "9 M€" in rows[0]["answer"]
+
+
+def test_a_chat_rating_holds_on_any_replica_sharing_the_key(live: Live, bot, tmp_path) -> None:
+    """Behind a load balancer the 👍 may reach another replica than the one that answered."""
+    stored = answered_conversation(live, "Combien pour la formation ?", "127.0.0.21")
+    event = {"index": [1, None], "value": "", "liked": False}
+    like = live.fn_index("oc-chatbot", "like")
+    twin = live.settings.model_copy(update={"feedback_db": tmp_path / "twin.sqlite3"})
+    stranger = live.settings.model_copy(
+        update={"feedback_db": tmp_path / "stranger.sqlite3", "secret_key": SecretStr("autre")}
+    )
+    with (
+        serving(bot, twin, live.access_log) as (twin_port, _),
+        serving(bot, stranger, live.access_log) as (stranger_port, _),
+    ):
+        on_twin = Live(twin_port, twin, live.access_log, None)
+        output = on_twin.gradio(like, [stored, None], event, source="127.0.0.21")
+        assert output["data"][1]["visible"] is True, "the comment box opens"
+        assert [r["rating"] for r in _feedback_rows(twin.feedback_db)] == [-1]
+        on_stranger = Live(stranger_port, stranger, live.access_log, None)
+        output = on_stranger.gradio(like, [stored, None], event, source="127.0.0.21")
+        assert output["data"][1]["visible"] is False, "no comment box for a refused rating"
+        assert _feedback_rows(stranger.feedback_db) == []
+
+    # ...and a chat exchange's signature is no API answer's signature (nor the reverse).
+    ex = stored["exchanges"][0]
+    rating = {
+        "rating": -1,
+        "question": ex["q"],
+        "answer": ex["a"]["answer"],
+        "signature": ex["sig"],
+    }
+    status, _ = live.json("POST", "/api/v1/feedback", rating, source="127.0.0.21")
+    assert status == 403
 
 
 # -- 2. limits on every route that computes --------------------------------------------

@@ -1,7 +1,9 @@
 /* Minimal chat shown in the widget's iframe; answers stream from /api/v1/ask/stream
    (token events while an LLM writes, then the checked final answer).
    The conversation is kept for the browser tab (sessionStorage) until
-   "Nouvelle conversation"; each answer can be copied and rated (👍/👎). */
+   "Nouvelle conversation"; each answer can be copied and rated (👍/👎).
+   Its [n] markers are links to the sources listed under it (built as DOM nodes:
+   the answer text is never parsed as HTML). */
 "use strict";
 (function () {
   const { el, safeUrl, errorText, postJson } = window.OccIA;
@@ -18,7 +20,7 @@
           copy: "Copier la réponse", copied: "Réponse copiée.", up: "Réponse utile",
           down: "Réponse pas utile", useful: "Utile", useless: "Pas utile",
           thanks: "Merci pour votre avis.", open: "Ouvrir la source",
-          reliability: "Fiabilité",
+          reliability: "Fiabilité", source: (n, title) => "Source " + n + " : " + title,
           disclaimer: "Assistant automatisé : il peut se tromper. Vérifiez les sources citées.",
           handoff: "Parler à un conseiller", offer: "Cette question demande un conseiller ?",
           consentNeeded: "Cochez la case de consentement pour laisser vos coordonnées, ou effacez-les.",
@@ -32,7 +34,7 @@
           copy: "Copy the answer", copied: "Answer copied.", up: "Helpful answer",
           down: "Unhelpful answer", useful: "Helpful", useless: "Not helpful",
           thanks: "Thank you for your feedback.", open: "Open the source",
-          reliability: "Reliability",
+          reliability: "Reliability", source: (n, title) => "Source " + n + ": " + title,
           disclaimer: "Automated assistant: it can make mistakes. Check the cited sources.",
           handoff: "Talk to an adviser", offer: "Would you rather ask an adviser?",
           consentNeeded: "Tick the consent box to leave your contact details, or clear them.",
@@ -59,6 +61,8 @@
   /** What is kept for the tab: [{q, a}] with the final answer's JSON. */
   let exchanges = [];
   let session = "";
+  /** Numbers the answers shown, so each one's source ids are its own. */
+  let shown = 0;
 
   function load() {
     try {
@@ -91,19 +95,80 @@
     return [s.publisher || s.title, s.date].filter(Boolean).join(", ");
   }
 
-  function sources(node, citations) {
+  function view(c) {
+    return c.display || { title: c.title, where: c.section, source: { date: c.source_date, url: c.source_url } };
+  }
+
+  function sources(node, citations, seq) {
     if (!citations || !citations.length) return;
     node.append(el("p", { class: "list-title", text: T.sources }));
     const list = el("ol", { class: "sources", "aria-label": T.sources });
     for (const c of citations) {
-      const v = c.display || { title: c.title, where: c.section, source: { date: c.source_date, url: c.source_url } };
+      const v = view(c);
       const meta = [v.where, sourceText(v.source), v.confidence].filter(Boolean).join(" · ");
-      const item = el("li", { value: c.n, id: "src-" + c.n }, [el("strong", { text: v.title }), meta ? el("span", { class: "meta", text: " — " + meta }) : null]);
+      const item = el("li", { value: c.n, id: "src-" + seq + "-" + c.n, tabindex: "-1" }, [el("strong", { text: v.title }), meta ? el("span", { class: "meta", text: " — " + meta }) : null]);
       const href = v.source && safeUrl(v.source.url);
       if (href) item.append(" ", el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: T.open + " ↗" }));
       list.append(item);
     }
     node.append(list);
+  }
+
+  /** Focus source ``id`` of an answer, unfolding what hides it, and mark it as the one cited. */
+  function showSource(id) {
+    const item = document.getElementById(id);
+    if (!item) return;
+    for (let p = item.parentElement; p && p !== log; p = p.parentElement) {
+      if (p.tagName === "DETAILS") p.open = true;
+      if (p.hidden) p.hidden = false;
+    }
+    for (const other of log.querySelectorAll(".sources li.cited")) other.classList.remove("cited");
+    item.classList.add("cited");
+    item.scrollIntoView({ block: "nearest" });
+    item.focus({ preventScroll: true });
+  }
+
+  const MARKER = /\[\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*\]/g;
+
+  /** "1, 3-5" → [1, 3, 4, 5] (as assistant/citations.py reads markers). */
+  function markerNumbers(body) {
+    const numbers = [];
+    for (const part of body.trim().split(/\s*[,;]\s*/)) {
+      const bounds = part.split(/\s*[-–]\s*/).map(Number);
+      const low = bounds[0], high = bounds[bounds.length - 1];
+      if (bounds.length === 2 && low <= high && high - low < 50) {
+        for (let n = low; n <= high; n++) numbers.push(n);
+      } else numbers.push(...bounds);
+    }
+    return Array.from(new Set(numbers));
+  }
+
+  /** The answer as text nodes, each [n] citing a listed source a link to it. */
+  function answerNodes(answer, citations, seq) {
+    const cited = new Map((citations || []).map((c) => [Number(c.n), view(c)]));
+    const link = (n, text) => {
+      const id = "src-" + seq + "-" + n;
+      const a = el("a", { class: "ref", href: "#" + id, "aria-label": T.source(n, cited.get(n).title || ""), text: text });
+      a.addEventListener("click", (event) => { event.preventDefault(); showSource(id); });
+      return a;
+    };
+    const out = [];
+    let cursor = 0;
+    for (const m of answer.matchAll(MARKER)) {
+      out.push(answer.slice(cursor, m.index));
+      cursor = m.index + m[0].length;
+      const numbers = markerNumbers(m[1]);
+      if (!numbers.some((n) => cited.has(n))) { out.push(m[0]); continue; }
+      if (numbers.length === 1) { out.push(link(numbers[0], "[" + numbers[0] + "]")); continue; }
+      out.push("[");
+      numbers.forEach((n, i) => {
+        if (i) out.push(", ");
+        out.push(cited.has(n) ? link(n, String(n)) : String(n));
+      });
+      out.push("]");
+    }
+    out.push(answer.slice(cursor));
+    return out;
   }
 
   function contacts(node, list) {
@@ -163,10 +228,11 @@
   function showFinal(node, question, data) {
     const text = node.querySelector(".text");
     node.classList.remove("streaming");
-    text.textContent = data.answer;
+    const seq = ++shown;
+    text.replaceChildren(...answerNodes(String(data.answer), data.citations, seq));
     if (data.replaced) node.classList.add("replaced");
     if (data.notice) node.prepend(el("p", { class: "notice", role: "status", text: data.notice }));
-    sources(node, data.citations);
+    sources(node, data.citations, seq);
     contacts(node, data.contacts);
     if (data.kind !== "empty") actions(node, question, data);
   }

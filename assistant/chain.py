@@ -264,14 +264,18 @@ class AnswerPipeline:
         if computed is None:
             return self._from_corpus(turn)
         figure = FigureRef(computed.figure[0], computed.figure[1]) if computed.figure else None
-        return {
+        changes: dict[str, Any] = {
             "kind": "answer",
             "text": computed.text,
             "cited": tuple(computed.cited),
-            "guard_texts": tuple(p.text for p in computed.cited),
+            "guard_texts": tuple(computed.guard_texts()),
             "derivations": tuple(computed.derivations),
             "subject": Subject(envelope=computed.envelope, figure=figure),
         }
+        if computed.disagreements:
+            # the table and its cited text differ: no figure is given, whom to ask is
+            changes.update(kind="unspecified", next_step=True)
+        return changes
 
     # -- known unknowns --------------------------------------------------------------
     def unknown(self, turn: Turn) -> dict[str, Any]:
@@ -302,11 +306,15 @@ class AnswerPipeline:
                 Plan(intent="amount", operation="amount", envelopes=plan.envelopes[:1]), lang
             )
             if fact is not None:
-                nearest = self.knowledge.text("unknown.nearest_amount", lang, fact=fact.text)
+                nearest = (
+                    fact.text  # "the sources disagree on this amount": not a fact to give
+                    if fact.disagreements
+                    else self.knowledge.text("unknown.nearest_amount", lang, fact=fact.text)
+                )
                 changes.update(
                     text=f"{text} {nearest}",
                     cited=tuple(fact.cited),
-                    guard_texts=tuple(p.text for p in fact.cited),
+                    guard_texts=tuple(fact.guard_texts()),
                 )
         return changes
 

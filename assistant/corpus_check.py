@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from assistant.answer.disagreement import text_amount
 from assistant.answer.figures import extract_figures
 from assistant.ingest.loaders import load_corpus
 from assistant.knowledge.records import (
@@ -45,6 +46,21 @@ def _fmt_eur(amount: int) -> str:
 
 def _amount_written(amount: int, text: str) -> bool:
     return any(f.kind == "amount" and f.value == amount for f in extract_figures(text))
+
+
+def _disagreement(text: str, table: int, explained: set[int]) -> str:
+    """ ", which writes 14 M€ (...)" when the document gives another amount for the entry.
+
+    The assistant then answers that the sources disagree, naming both values
+    (:mod:`assistant.answer.disagreement`), instead of giving the figure.
+    """
+    stated = text_amount([text], table, explained)
+    if stated is None:
+        return ""
+    return (
+        f", which writes {_fmt_eur(stated)}: correct the table or the text; until then the "
+        "assistant answers that its sources disagree on this amount"
+    )
 
 
 def check_envelopes(
@@ -70,9 +86,18 @@ def check_envelopes(
             continue
         amount = env.amount_eur or env.amount_min_eur
         if amount and not _amount_written(amount, texts[env.document]):
+            field = "amount_eur" if env.amount_eur else "amount_min_eur"
+            explained = {plan.total_eur} if plan is not None else set()
+            explained |= {
+                a
+                for e in envelopes
+                if e.id != env.id
+                for a in (e.amount_eur, e.amount_min_eur)
+                if a
+            }
             problems.append(
-                f"{path} [{env.id}] (amount_eur): {_fmt_eur(amount)} is not written in "
-                f"{env.document}"
+                f"{path} [{env.id}] ({field}): {_fmt_eur(amount)} is not written in "
+                f"{env.document}" + _disagreement(texts[env.document], amount, explained)
             )
 
     top = [e for e in envelopes if not e.parent]
@@ -87,9 +112,10 @@ def check_envelopes(
         else:
             summary.append(f"{line} ✓")
         if plan.document in texts and not _amount_written(plan.total_eur, texts[plan.document]):
+            explained = {a for e in envelopes for a in (e.amount_eur, e.amount_min_eur) if a}
             problems.append(
                 f"{path} [plan] (total_eur): {_fmt_eur(plan.total_eur)} is not written in "
-                f"{plan.document}"
+                f"{plan.document}" + _disagreement(texts[plan.document], plan.total_eur, explained)
             )
 
     for parent in envelopes:

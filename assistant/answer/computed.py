@@ -13,11 +13,13 @@ recorded derivation whose inputs the sentence cites.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.disagreement import Disagreement, text_amount
 from assistant.answer.figures import extract_figures
 from assistant.citations import cite
 from assistant.retrieval.hybrid import Passage
@@ -26,6 +28,8 @@ from assistant.text.numbers import format_eur
 if TYPE_CHECKING:
     from assistant.answer.planner import Plan
     from assistant.knowledge import Knowledge
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,21 @@ class Computed:
     #: the envelope the answer is about (for follow-ups) and the figure it gave
     envelope: str | None = None
     figure: tuple[float, str] | None = None  # (value, unit)
+    #: the table and the cited text disagree on these inputs: the answer says so
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    def guard_texts(self) -> list[str]:
+        """What each cited passage lets the answer state: its text, and the table's
+        figures the answer names as coming from the table (a disagreement)."""
+        texts = []
+        for passage in self.cited:
+            table = [
+                f"data/envelopes.yaml : {d.table} €"
+                for d in self.disagreements
+                if d.passage == passage
+            ]
+            texts.append("\n".join([passage.text, *table]))
+        return texts
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,8 @@ class Envelope:
     parent: str | None
     evidence: Passage | None
     beneficiaries: tuple[str, ...] = ()
+    #: the amount is not in its document, which writes another one
+    disagreement: Disagreement | None = None
 
 
 class Calculator:
@@ -118,17 +139,56 @@ class Calculator:
             for record in self.knowledge.reference.envelopes:
                 amount = record.get("amount_eur")
                 minimum = record.get("amount_min_eur")
+                name = str(record.get("short_name") or record["name"])
+                document = str(record["document"])
+                evidence = self._evidence(document, amount or minimum)
+                disagreement = None
+                if evidence is None and (amount or minimum):
+                    disagreement = self._disagreement(
+                        record["id"], name, document, int(amount or minimum)
+                    )
                 found[record["id"]] = Envelope(
                     id=record["id"],
-                    name=str(record.get("short_name") or record["name"]),
+                    name=name,
                     amount=float(amount) if amount else None,
                     minimum=float(minimum) if minimum else None,
                     parent=record.get("parent"),
-                    evidence=self._evidence(str(record["document"]), amount or minimum),
+                    evidence=evidence,
                     beneficiaries=tuple(str(b) for b in record.get("beneficiaries") or ()),
+                    disagreement=disagreement,
                 )
             self._envelopes = found
         return self._envelopes
+
+    def plan_disagreement(self) -> Disagreement | None:
+        """The plan total of the table, when its document writes another one."""
+        if not self.total or self.plan_evidence() is not None:
+            return None
+        return self._disagreement("plan", "", self._plan_doc, int(self.total))
+
+    def _disagreement(self, entry: str, name: str, doc_id: str, table: int) -> Disagreement | None:
+        """What the cited document writes instead of the table's ``table`` (logged: the
+        editors must hear of it, and ``assistant corpus check`` reports it too)."""
+        passages = self._passages_of(doc_id)
+        explained = {int(self.total)} if entry != "plan" else set()
+        for record in self.knowledge.reference.envelopes:
+            if record["id"] != entry:
+                explained |= {
+                    int(v) for v in (record.get("amount_eur"), record.get("amount_min_eur")) if v
+                }
+        stated = text_amount((p.text for p in passages), table, explained)
+        passage = self._evidence(doc_id, stated) if stated else None
+        if passage is None or stated is None:
+            return None
+        log.warning(
+            "data/envelopes.yaml [%s]: the table gives %s €, its document %s writes %s €; "
+            "answers about it say that the sources disagree",
+            entry,
+            table,
+            doc_id,
+            stated,
+        )
+        return Disagreement(entry, name, table, stated, passage)
 
     @property
     def top_level(self) -> list[Envelope]:
@@ -157,9 +217,20 @@ class Calculator:
 
     # -- answers ------------------------------------------------------------------
     def answer(self, plan: Plan, lang: str) -> Computed | None:
-        """The computed answer to ``plan``, or ``None`` when it cannot be computed."""
-        op = plan.operation
+        """The computed answer to ``plan``, or ``None`` when it cannot be computed.
+
+        When it cannot be because the table and the text it cites disagree on an
+        input, the answer says so (both values, the text's cited) rather than
+        letting retrieval answer a neighbouring question.
+        """
         named = [self.envelopes[e] for e in plan.envelopes if e in self.envelopes]
+        computed = self._build(plan, named, lang)
+        if computed is None:
+            return self._disagreeing(plan, named, lang)
+        return computed
+
+    def _build(self, plan: Plan, named: list[Envelope], lang: str) -> Computed | None:
+        op = plan.operation
         if op == "ranking":
             return self._ranking(lang)
         if op == "list":
@@ -185,6 +256,46 @@ class Calculator:
         if op == "amount" and len(named) == 1:
             return self._amount(named[0], lang)
         return None
+
+    def _disagreeing(self, plan: Plan, named: list[Envelope], lang: str) -> Computed | None:
+        """ "The sources disagree on this figure", for each input the table and text differ on.
+
+        The inputs are the envelopes the question names, every top-level envelope
+        for a whole-plan operation, and the plan total where the operation uses it.
+        """
+        op = plan.operation
+        whole_plan = op in ("ranking", "list", "smallest", "largest") or (
+            op == "per_year" and not named
+        )
+        inputs = list(named)
+        if whole_plan:
+            inputs += [e for e in self.top_level if e not in inputs]
+        found = [e.disagreement for e in inputs if e.disagreement is not None]
+        if op in ("ranking", "list", "share", "remainder", "per_year"):
+            total = self.plan_disagreement()
+            if total is not None:
+                found.insert(0, total)
+        if not found:
+            return None
+        cited: list[Passage] = []
+        sentences = []
+        for d in found:
+            n = self._cite(cited, d.passage)
+            if d.entry == "plan":
+                what = self._t("answer.disagreement_total", lang)
+            else:
+                what = self._t("answer.disagreement_envelope", lang, name=d.name)
+            sentences.append(
+                self._t(
+                    "answer.disagreement",
+                    lang,
+                    what=what,
+                    table=format_eur(d.table, lang),
+                    text=f"{format_eur(d.text, lang)} [{n}]",
+                )
+            )
+        envelope = named[0].id if named else None
+        return Computed(" ".join(sentences), cited, [], envelope, None, disagreements=found)
 
     # each builder returns text whose [n] follow the order of ``cited``; a computed
     # figure stands in the sentence that cites each of its inputs

@@ -116,6 +116,21 @@ def test_amounts_that_do_not_add_up_are_reported(corpus_copy: Path) -> None:
     problems, _ = check_corpus(corpus_copy)
     assert any("envelopes.yaml" in p and "60 M€" in p and "61 M€" in p for p in problems)
     assert any("[recherche]" in p and "15 M€ is not written" in p for p in problems)
+    # the page still says 14 M€ (it also writes ANITI's national 20 M€, once): both named
+    assert any("[recherche]" in p and "writes 14 M€" in p for p in problems), problems
+
+
+def test_a_table_figure_its_document_contradicts_is_reported_with_both_values(
+    corpus_copy: Path,
+) -> None:
+    """An editor changes the R&D sub-envelope in the table, not in its plan page."""
+    _edit(corpus_copy / "data" / "envelopes.yaml", "amount_eur: 18000000", "amount_eur: 19000000")
+    problems, summary = check_corpus(corpus_copy)
+    found = [p for p in problems if "[filiere-rd]" in p and "plan-env-filiere" in p]
+    assert len(found) == 1, problems
+    assert "envelopes.yaml" in found[0] and "(amount_eur)" in found[0]
+    assert "19 M€" in found[0] and "writes 18 M€" in found[0], found[0]
+    assert "Corpus valide." not in summary
 
 
 def test_sub_envelopes_must_add_up_to_their_parent(corpus_copy: Path) -> None:

@@ -264,6 +264,8 @@ class Calculator:
         for a whole-plan operation, and the plan total where the operation uses it.
         """
         op = plan.operation
+        if op == "audience":
+            return None  # "c'est pour qui ?" asks no amount: the texts answer it
         whole_plan = op in ("ranking", "list", "smallest", "largest") or (
             op == "per_year" and not named
         )

@@ -89,6 +89,9 @@ def test_whole_plan_operations_name_the_disagreeing_envelope(edited: Calculator)
     smallest = edited.answer(Plan(intent="compute", operation="smallest"), "fr")
     assert smallest is not None and not smallest.disagreements
     assert "5 M€" in smallest.text
+    # "c'est pour qui ?" asks no amount: left to the texts, as before
+    audience = Plan(intent="audience", operation="audience", envelopes=("recherche",))
+    assert edited.answer(audience, "fr") is None
 
 
 def test_the_repository_data_still_answers_the_amount() -> None:

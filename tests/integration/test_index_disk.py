@@ -67,3 +67,60 @@ def test_unwritable_index_folder_is_reported_before_any_embedding(
         build_index(settings)  # no embedder given: reported before the model is loaded
     message = str(caught.value)
     assert message.startswith("Impossible d'écrire l'index dans") and "\n" not in message
+
+
+def _mount_read_only(folder: Path) -> None:
+    """Bind-mount ``folder`` read-only over itself: a real EROFS, which even root cannot write."""
+    try:
+        subprocess.run(
+            ["mount", "--bind", str(folder), str(folder)], check=True, capture_output=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"mounting is not permitted here (needs root / CAP_SYS_ADMIN): {exc}")
+    try:
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        subprocess.run(["umount", str(folder)], check=False)
+        pytest.skip(f"remounting read-only is not permitted here: {exc}")
+
+
+def test_read_only_index_folder_ends_index_with_one_sentence_and_keeps_serving(
+    tmp_settings: Settings, embedder
+) -> None:
+    first = build_index(tmp_settings, embedder=embedder)
+    corpus = Path(tmp_settings.corpus_dir)
+    write(corpus / "plan" / "new.md", md_doc("doc-new", "Nouveau", "# Nouveau\nTexte neuf.\n"))
+    index_dir = Path(tmp_settings.index_dir)
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_INDEX_DIR": str(index_dir),
+    }
+    _mount_read_only(index_dir)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "index"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        # a server started on this read-only index still answers from it
+        index = store.open_live_index(tmp_settings, store.ProjectEmbeddingFunction(embedder))
+        assert index.collection.count() == first.chunks
+        lease = store.Lease(tmp_settings)
+        lease.hold(store.build_name(index))  # logged, never raised
+        lease.release()
+    finally:
+        # lazy: this process's Chroma client still holds the SQLite file open
+        subprocess.run(["umount", "--lazy", str(index_dir)], check=True)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (error,) = [line for line in proc.stderr.splitlines() if line.startswith("Erreur")]
+    assert "Impossible d'écrire l'index" in error and "lecture seule" in error
+    assert "n'a pas été modifié" in error
+    assert store.read_embedded_manifest(index_dir)["build_id"] == first.build_id
+    index = store.open_live_index(tmp_settings, store.ProjectEmbeddingFunction(embedder))
+    assert index.collection.count() == first.chunks

@@ -6,13 +6,16 @@ import csv
 import re
 import sys
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from assistant.settings import get_settings
+
+if TYPE_CHECKING:
+    from assistant.gaps import Cluster
 
 users_app = typer.Typer(help="Staff accounts (agents' inbox, editors' console).")
 db_app = typer.Typer(help="The shared database (ASSISTANT_DATABASE_URL).")
@@ -97,15 +100,33 @@ def gaps_command(
                 ]
             )
         return
+    out = Console(highlight=False)
+    if not clusters:
+        out.print(f"Aucune question sans bonne réponse sur la période ({since}).")
+        return
+    _gaps_table(out, clusters, since)
+
+
+def _gaps_table(out: Console, clusters: list[Cluster], since: str) -> None:
+    """Largest groups first; people's text as plain ``Text`` (a ``[/b]`` is no rich markup)."""
+    from rich.text import Text
+
+    from assistant.gaps import REASON_LABELS
+
+    total = sum(c.count for c in clusters)
     table = Table(
-        title=f"Questions sans bonne réponse ({since}) : {len(found)} en {len(clusters)} groupes"
+        title=f"Questions sans bonne réponse ({since}) : {total} en {len(clusters)} groupe(s)"
     )
-    for column in ("groupe", "nb", "motifs", "question", "exemples"):
-        table.add_column(column)
+    table.add_column("groupe", no_wrap=True)
+    table.add_column("nb", justify="right", no_wrap=True)
+    table.add_column("motifs")
+    table.add_column("question")
+    table.add_column("autres formulations")
     for c in clusters:
-        reasons = ", ".join(f"{k} {v}" for k, v in c.reasons.items())
-        table.add_row(c.key, str(c.count), reasons, c.representative, "\n".join(c.examples(3)[1:]))
-    Console().print(table)
+        reasons = ", ".join(f"{REASON_LABELS.get(k, k)} {v}" for k, v in c.reasons.items())
+        others = [q for q in c.examples(3) if q != c.representative][:2]
+        table.add_row(c.key, str(c.count), reasons, Text(c.representative), Text("\n".join(others)))
+    out.print(table)
 
 
 def _cell(value: str) -> str:

@@ -223,6 +223,9 @@ class Lease:
         self.key = f"{socket.gethostname()}-{os.getpid()}-{next(_lease_numbers)}"
         self.builds: list[str] = []
         self._pointer: Any = None
+        #: last failure logged as a warning: a read-only index folder (index built
+        #: elsewhere, mounted read-only) is reported once, not at every watcher tick
+        self._failure = ""
 
     def _server_pointer(self) -> Any:
         """The server's manifest collection (client made once, not at every refresh)."""
@@ -251,15 +254,19 @@ class Lease:
                     embeddings=[[0.0]],
                     metadatas=[{"collection": ",".join(self.builds)}],
                 )
-                return
-            folder = Path(self.settings.index_dir) / LEASES_DIR
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{self.key}.tmp"
-            tmp.write_text(json.dumps(self._record()))
-            os.replace(tmp, folder / f"{self.key}.json")
+            else:
+                folder = Path(self.settings.index_dir) / LEASES_DIR
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".{self.key}.tmp"
+                tmp.write_text(json.dumps(self._record()))
+                os.replace(tmp, folder / f"{self.key}.json")
         except Exception as exc:
             self._pointer = None  # reconnect next time
-            log.warning("could not write the index lease: %s", exc)
+            level = logging.DEBUG if str(exc) == self._failure else logging.WARNING
+            self._failure = str(exc)
+            log.log(level, "could not write the index lease: %s", exc)
+        else:
+            self._failure = ""
 
     def release(self) -> None:
         try:

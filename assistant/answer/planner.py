@@ -189,6 +189,8 @@ class Planner:
                 from_subject=from_subject,
                 **base,
             )
+        if intent is None and len(norm.split()) <= 2 and self.named_scheme.search(norm):
+            intent = "definition"  # "aniti", "readynov ?": what it is, not its envelope's amount
         if intent is None and len(envelopes) == 1 and not from_subject and len(norm.split()) <= 4:
             intent = "amount"  # "enveloppe services publics": an agent's lookup
         if intent:

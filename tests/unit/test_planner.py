@@ -57,6 +57,10 @@ def plan(question: str, context: Context | None = None) -> Plan:
         ("combien pour la recherche et la formation ensemble ?", "compute", "sum", None),
         ("ça fait combien par an en moyenne, le plan ?", "compute", "per_year", ()),
         ("enveloppe formation montant", "amount", "amount", ("formation",)),
+        ("recherche", "amount", "amount", ("recherche",)),
+        # a bare name is "what is it", not the amount of the envelope it belongs to
+        ("aniti", "definition", None, None),
+        ("c quoi aniti", "definition", None, None),
         ("contact entreprise", "contact", None, None),
         ("on s'adresse a qui pour un projet IA ? on est une pme", "contact", None, None),
         ("date adoption", "date", None, ()),

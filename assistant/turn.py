@@ -163,6 +163,8 @@ class Turn:
     history: tuple[Mapping[str, str], ...]
     filters: Filters
     context: Context = field(default_factory=Context)
+    #: sentences addressed to a model were removed from ``question`` (safety.yaml)
+    instructed: bool = False
     #: the standalone query (follow-ups rewritten with their subject)
     query: str = ""
     #: what the question asks for (answer planner): amount, date, contact, ...

@@ -247,6 +247,9 @@ class Calculator:
             return self._remainder(named, lang)
         if op == "per_year":
             return self._per_year(named[0] if named else None, lang)
+        if op == "total" and not named and lang != "en":
+            # English askers get the English text stating it (its citation in English)
+            return self._total(lang)
         if op == "sum" and len(named) >= 2:
             return self._amounts(named, lang, template="compute.sum")
         if op == "sum" and len(named) == 1:  # "c'est combien au total pour ce type de projets"
@@ -273,7 +276,7 @@ class Calculator:
         if whole_plan:
             inputs += [e for e in self.top_level if e not in inputs]
         found = [e.disagreement for e in inputs if e.disagreement is not None]
-        if op in ("ranking", "list", "share", "remainder", "per_year"):
+        if op in ("ranking", "list", "share", "remainder", "per_year", "total"):
             total = self.plan_disagreement()
             if total is not None:
                 found.insert(0, total)
@@ -321,6 +324,17 @@ class Calculator:
         value = envelope.amount or envelope.minimum or 0.0
         text = cite(self._t(key, lang, name=envelope.name, amount=format_eur(value, lang)), n)
         return Computed(text, cited, [], envelope.id, (value, "eur"))
+
+    def _total(self, lang: str) -> Computed | None:
+        """The whole plan's amount and period, from the table, cited to the text stating them."""
+        cited: list[Passage] = []
+        try:
+            n = self._cite(cited, self.plan_evidence())
+        except _Missing:
+            return None
+        amount = format_eur(self.total, lang)
+        text = cite(self._t("compute.total", lang, amount=amount, period=self.period), n)
+        return Computed(text, cited, [], None, (self.total, "eur"))
 
     def _amounts(self, named: list[Envelope], lang: str, template: str) -> Computed | None:
         cited: list[Passage] = []

@@ -193,6 +193,15 @@ class Planner:
             intent = "definition"  # "aniti", "readynov ?": what it is, not its envelope's amount
         if intent is None and len(envelopes) == 1 and not from_subject and len(norm.split()) <= 4:
             intent = "amount"  # "enveloppe services publics": an agent's lookup
+        if (
+            intent == "amount"
+            and not envelopes
+            and self.whole_plan.search(norm)
+            and not self.reader.signals(described)
+        ):
+            # "quel est le budget du plan ?": the table's total, not the passage that
+            # happens to share the most words (a FAQ on the research budget did)
+            return Plan(intent=intent, operation="total", **base)
         if intent:
             op = self._planned_operation(intent, norm, envelopes)
             return Plan(

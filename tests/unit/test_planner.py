@@ -58,6 +58,8 @@ def plan(question: str, context: Context | None = None) -> Plan:
         ("ça fait combien par an en moyenne, le plan ?", "compute", "per_year", ()),
         ("enveloppe formation montant", "amount", "amount", ("formation",)),
         ("recherche", "amount", "amount", ("recherche",)),
+        ("Quel est le budget du plan ?", "amount", "total", ()),
+        ("combien pour les start-up dans le plan ?", "amount", None, ()),
         # a bare name is "what is it", not the amount of the envelope it belongs to
         ("aniti", "definition", None, None),
         ("c quoi aniti", "definition", None, None),

@@ -25,13 +25,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.model]
 #: An open question (retrieved and written by the model); "combien pour la formation ?"
 #: is answered from the envelopes' data, without the model, so nothing would stream.
 OPEN_QUESTION = "Que prévoit le plan pour la formation ?"
+#: Also written by the model ("Quel est le budget total du plan ?" is computed from the table).
+PLAN_QUESTION = "Je cherche des infos sur le Plan IA Occitanie."
 GOOD = "Le Plan IA Occitanie est doté de 60 M€ sur 2024-2028 [1]."
 BAD = "Le plan est doté de 75 M€ [1], selon nos estimations."
 
 
 def scripted_reply(messages: list[dict[str, str]]) -> str:
-    """A supported answer about the budget; an invented figure for anything else."""
-    return GOOD if "budget" in messages[-1]["content"].split("Question")[-1] else BAD
+    """A supported answer to PLAN_QUESTION; an invented figure for anything else."""
+    return GOOD if "infos" in messages[-1]["content"].split("Question")[-1] else BAD
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def stream_page(browser, stream_url: str):
 
 def test_chat_shows_the_draft_while_it_is_written_then_the_checked_answer(stream_page) -> None:
     page = stream_page
-    ask_chat(page, "Quel est le budget total du plan ?")
+    ask_chat(page, PLAN_QUESTION)
     draft = page.locator("#oc-chatbot .oc-draft")
     draft.wait_for()
     partial = draft.inner_text()

@@ -120,6 +120,11 @@ def test_a_named_scheme_is_no_unknown() -> None:
         ("quel est le montant maximal de subvention ?", None),
         ("combien ya pour les entreprise de la sante dans le plan ia", None),
         ("quelles aides pour les PME ?", None),
+        # "-moi" after a verb, and the plan's own name, describe nobody
+        ("Parle-moi du Plan IA Occitanie", None),
+        ("Présente-moi le Plan IA Occitanie en une phrase.", None),
+        ("je cherche des infos sur le plan ia occitanie", None),
+        ("on est une startup a toulouse, y a quoi pour moi", "eligibility"),
     ],
 )
 def test_eligibility_only_when_the_asker_describes_itself_and_asks(question, route) -> None:

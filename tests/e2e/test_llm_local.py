@@ -25,6 +25,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.llm]
 PROMPT_MARKERS = ("jamais des instructions", "ne révèle jamais", "<<<", "FIN PASSAGE")
 
 
+#: Answered by the model from retrieved passages (dates: nothing computed).
+ADOPTION = "Quand et par qui le Plan IA Occitanie a-t-il été adopté ?"
+
+
 @pytest.fixture(scope="module")
 def llm(bot):
     # Behaviour, not speed: generous deadlines so a loaded 2-core machine still streams
@@ -42,7 +46,8 @@ def test_tokens_stream_then_a_grounded_final_answer(llm) -> None:
     first = None
     tokens: list[str] = []
     final = None
-    for event in llm.ask_stream("Quel est le budget total du Plan IA Occitanie ?"):
+    # a question the model writes (the plan's total is computed from the table, without it)
+    for event in llm.ask_stream(ADOPTION):
         if event["type"] == "token":
             first = first or time.perf_counter() - started
             tokens.append(event["text"])
@@ -52,7 +57,7 @@ def test_tokens_stream_then_a_grounded_final_answer(llm) -> None:
     assert tokens, "no token was streamed"
     answer = final["answer"]
     print(f"TTFT {first:.2f} s, total {time.perf_counter() - started:.2f} s: {answer['answer']!r}")
-    assert re.search(r"60\s?M€|60 millions", answer["answer"])
+    assert re.search(r"2024", answer["answer"])
     assert answer["citations"] and re.search(r"\[\d\]", answer["answer"])
     assert _figures_supported(answer) == 0
     if not final["replaced"]:

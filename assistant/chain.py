@@ -22,7 +22,6 @@ messages come from the corpus's :class:`~assistant.knowledge.Knowledge`.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -45,8 +44,6 @@ from assistant.text.normalize import normalize
 from assistant.turn import Context, FigureRef, Subject, Turn
 
 log = logging.getLogger(__name__)
-#: a letter or digit: something left to answer once orders to a model are removed
-_CONTENT = re.compile(r"\w")
 
 Composer = Callable[[str, list[Passage], str], Composed]
 Step = Callable[[Turn], Mapping[str, Any]]
@@ -135,7 +132,7 @@ class AnswerPipeline:
         cleaned = strip_instructions(question, self.model_directed, marker="")
         return Turn(
             instructed=cleaned != question,
-            question=cleaned if cleaned != question else question,
+            question=cleaned,
             lang=lang,
             history=history,
             filters=filters or Filters(),
@@ -187,13 +184,13 @@ class AnswerPipeline:
 
     # -- rewrite + plan -------------------------------------------------------------
     def rewrite(self, turn: Turn) -> dict[str, Any]:
-        if turn.instructed and not _CONTENT.search(turn.question):
+        if turn.only_instructions:
             return {"query": ""}
         return {"query": self.rewriter(turn.question, turn.history)}
 
     def plan(self, turn: Turn) -> dict[str, Any]:
         """What kind of answer; reads the asker's profile once for the whole turn."""
-        if turn.instructed and not _CONTENT.search(turn.question):
+        if turn.only_instructions:
             return {"plan": Plan(intent="instruction"), "intent": "instruction"}
         plan = self.planner.plan(turn.question, turn.context)
         changes: dict[str, Any] = {"plan": plan, "intent": plan.intent}

@@ -201,6 +201,11 @@ class Turn:
     guard_dropped: tuple[Any, ...] = ()
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
+    @property
+    def only_instructions(self) -> bool:
+        """The question was nothing but orders to a model: nothing is left to answer."""
+        return self.instructed and not any(c.isalnum() for c in self.question)
+
     def updated(self, **changes: Any) -> Turn:
         """A copy with ``changes`` (timings are merged, not replaced)."""
         if "timings_ms" in changes:

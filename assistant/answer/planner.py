@@ -193,17 +193,8 @@ class Planner:
             intent = "definition"  # "aniti", "readynov ?": what it is, not its envelope's amount
         if intent is None and len(envelopes) == 1 and not from_subject and len(norm.split()) <= 4:
             intent = "amount"  # "enveloppe services publics": an agent's lookup
-        if (
-            intent == "amount"
-            and not envelopes
-            and self.whole_plan.search(norm)
-            and not self.reader.signals(described)
-        ):
-            # "quel est le budget du plan ?": the table's total, not the passage that
-            # happens to share the most words (a FAQ on the research budget did)
-            return Plan(intent=intent, operation="total", **base)
         if intent:
-            op = self._planned_operation(intent, norm, envelopes)
+            op = self._planned_operation(intent, norm, envelopes, described)
             return Plan(
                 intent=intent,
                 operation=op,
@@ -213,10 +204,20 @@ class Planner:
             )
         return Plan(intent="fact", envelopes=envelopes, from_subject=from_subject, **base)
 
-    def _planned_operation(self, intent: str, norm: str, envelopes: tuple[str, ...]) -> str | None:
+    def _planned_operation(
+        self, intent: str, norm: str, envelopes: tuple[str, ...], described: Profile
+    ) -> str | None:
         """Intents that the envelopes' data answers exactly: amounts, the list, the audience."""
         if intent == "amount" and envelopes:
             return "amount"
+        if (
+            intent == "amount"
+            and self.whole_plan.search(norm)
+            and not self.reader.signals(described)
+        ):
+            # "quel est le budget du plan ?": the table's total, not the passage that
+            # happens to share the most words (a FAQ on the research budget did)
+            return "total"
         if intent == "list" and not envelopes and self.envelope_word.search(norm):
             return "list"
         if intent == "audience" and len(envelopes) == 1:
